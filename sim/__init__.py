@@ -1,0 +1,1 @@
+"""SimPy discrete-event simulation of documents flowing through the axis network."""

@@ -1,0 +1,5 @@
+"""Errors raised for impossible topology input (an unknown ministry code, a coverage with nobody)."""
+
+
+class TopologyError(ValueError):
+    """The scenario asks for a network that cannot be built; the message names the key."""
