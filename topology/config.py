@@ -11,6 +11,7 @@ Defaults come from ../shared/DOMAIN.md; each says where it comes from or that it
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from typing import Annotated, Literal
 
@@ -158,7 +159,7 @@ class TopologyConfig(StrictModel):
 
 
 class RolloutConfig(StrictModel):
-    """Who is connected: a preset and/or coverage per kind, drawn deterministically from the seed."""
+    """Who is connected: a preset and/or coverage per kind, drawn from the seed."""
 
     preset: Literal["none", "2019", "2020-target"] = "none"
     coverage: dict[str, Fraction] = Field(
@@ -340,7 +341,7 @@ class CalendarConfig(StrictModel):
         if not value:
             raise ValueError("at least one working period is needed")
         spans = sorted(parse_period(text) for text in value)
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             if start < end:
                 raise ValueError("working periods overlap")
         return value

@@ -1,4 +1,4 @@
-"""Errors raised for impossible topology input (an unknown ministry code, a coverage with nobody)."""
+"""Errors for impossible topology input (an unknown ministry code, a unit that overflows)."""
 
 
 class TopologyError(ValueError):

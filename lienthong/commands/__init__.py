@@ -1,3 +1,5 @@
 """One module per sub-command; each has `register(subparsers)` which sets `run` as default."""
 
-COMMAND_MODULES: list = []
+from lienthong.commands import topology_cmd
+
+COMMAND_MODULES = [topology_cmd]

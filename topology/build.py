@@ -1,0 +1,31 @@
+"""One call from scenario sections to the network and its demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from topology.agencies import build_agencies
+from topology.config import DemandConfig, RolloutConfig, TopologyConfig
+from topology.demand import Demand
+from topology.network import Network
+from topology.rollout import draw_connected
+
+
+@dataclass(frozen=True)
+class Model:
+    """The network and the traffic over it: what the simulator and the load test share."""
+
+    network: Network
+    demand: Demand
+
+
+def build_network(topology: TopologyConfig, rollout: RolloutConfig, seed: int) -> Network:
+    structure, agencies = build_agencies(topology)
+    draw_connected(agencies, rollout.resolved(), seed)
+    return Network(topology, structure, agencies)
+
+
+def build_model(topology: TopologyConfig, rollout: RolloutConfig, demand: DemandConfig,
+                seed: int) -> Model:
+    network = build_network(topology, rollout, seed)
+    return Model(network, Demand(network, demand))

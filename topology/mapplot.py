@@ -1,0 +1,64 @@
+"""A map of the network: agencies at their coordinates by level, axes and their links.
+
+Connected agencies are drawn in their level's colour, unconnected ones as faint grey, so a
+planner sees at a glance how far a rollout reaches. Axes sit on top with their links to the
+national axis.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from topology.agencies import NATIONAL_AXIS
+from topology.network import Network
+
+LEVEL_STYLE = {
+    1: ("central", "#b2182b", 40),
+    2: ("province", "#ef8a62", 18),
+    3: ("district", "#2166ac", 6),
+    4: ("commune", "#67a9cf", 1.5),
+}
+
+
+def draw_map(network: Network, path: Path, title: str = "") -> None:
+    fig, ax = plt.subplots(figsize=(7, 11), dpi=110)
+    agencies = network.agencies
+    lat = np.array([a.lat for a in agencies])
+    lon = np.array([a.lon for a in agencies])
+    level = np.array([a.level for a in agencies])
+    connected = np.array([a.connected for a in agencies])
+    off = ~connected
+    if off.any():
+        ax.scatter(lon[off], lat[off], s=1, c="#d0d0d0", linewidths=0, label="not connected",
+                   zorder=1)
+    for lvl in (4, 3, 2, 1):
+        name, colour, size = LEVEL_STYLE[lvl]
+        mask = connected & (level == lvl)
+        if mask.any():
+            ax.scatter(lon[mask], lat[mask], s=size, c=colour, linewidths=0, zorder=2 + 4 - lvl,
+                       label=f"{name} ({int(mask.sum()):,} connected)")
+    national = network.axes[NATIONAL_AXIS]
+    for axis in network.axes.values():
+        if axis.name != NATIONAL_AXIS:
+            ax.plot([axis.lon, national.lon], [axis.lat, national.lat], color="#555555",
+                    linewidth=0.5, alpha=0.6, zorder=6)
+    prov = [a for a in network.axes.values() if a.kind != "national"]
+    ax.scatter([a.lon for a in prov], [a.lat for a in prov], marker="s", s=22, c="black",
+               zorder=7, label=f"provincial/ministry axes ({len(prov)})")
+    ax.scatter([national.lon], [national.lat], marker="*", s=260, c="gold", edgecolors="black",
+               zorder=8, label="national axis")
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_aspect("equal")
+    ax.set_title(title or f"lienthong network ({network.structure.name} structure)")
+    ax.legend(loc="lower left", fontsize=7, markerscale=1.5, frameon=True)
+    ax.grid(alpha=0.2)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
