@@ -1,0 +1,180 @@
+"""Reading edXML packages (QCVN 102:2016) safely, and only as much as routing needs.
+
+The axis routes packages; it does not interpret documents. So this module extracts the handful of
+header fields the axis needs (sender, recipients, document id, priority, and for status packages
+the document they answer), checks that the fields the standard makes mandatory are present, and
+leaves the bytes untouched: recipients fetch exactly what the sender posted.
+
+Parsing goes through defusedxml with DTDs forbidden outright. A package from another agency is
+hostile input until proven otherwise: external entities (XXE) could read the server's files and
+entity expansion ("billion laughs") could exhaust its memory. edXML never needs a DTD, so refusing
+any DOCTYPE is both the simplest and the strictest rule.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+NAMESPACE = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+_NS = "{" + NAMESPACE + "}"
+
+EDOC = "edoc"
+STATUS = "status"
+KINDS = (EDOC, STATUS)
+
+MAX_ID_LENGTH = 256
+_STATUS_CODE = re.compile(r"^[0-9]{2}$")
+
+
+class PackageError(ValueError):
+    """The body is not an acceptable edXML package; `status` is the HTTP answer to give.
+
+    400 means the bytes are not (safe) XML at all, 422 means well-formed XML that is not a valid
+    edXML package. The message names the element or construct at fault.
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """What the axis needs to route a package.
+
+    `dedup_key` identifies the package among everything the same sender has sent: the DocumentId
+    for a document, and for a status package the answered document, the status code and the
+    status timestamp (a status has no id of its own in edXML).
+    """
+
+    kind: str
+    sender: str
+    recipients: tuple[str, ...]
+    document_id: str
+    priority: int
+    dedup_key: str
+    response_for_organ: str | None = None
+    response_for_document: str | None = None
+    status_code: str | None = None
+
+
+def parse(body: bytes) -> Package:
+    """Parse and validate one edXML package; raise `PackageError` naming the problem."""
+    if not body.strip():
+        raise PackageError(400, "empty body: expected an edXML package")
+    try:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as error:
+        raise PackageError(400, f"forbidden XML construct: {type(error).__name__} ({error})") from None
+    except ET.ParseError as error:
+        raise PackageError(400, f"malformed XML: {error}") from None
+    if root.tag != _NS + "edXMLEnvelope":
+        raise PackageError(
+            422,
+            f"root element is {_describe(root.tag)}; expected edXMLEnvelope in namespace "
+            f"{NAMESPACE}",
+        )
+    header = _child(root, "edXMLHeader", "edXMLEnvelope")
+    message_header = header.find(_NS + "MessageHeader")
+    status = header.find(_NS + "Status")
+    if message_header is not None and status is not None:
+        raise PackageError(422, "edXMLHeader holds both MessageHeader and Status; expected one")
+    if status is not None:
+        return _parse_status(status)
+    if message_header is None:
+        raise PackageError(422, "missing edXMLHeader/MessageHeader (or edXMLHeader/Status)")
+    if root.find(_NS + "edXMLBody") is None:
+        raise PackageError(422, "missing edXMLEnvelope/edXMLBody")
+    return _parse_document(header, message_header)
+
+
+def _parse_document(header: ET.Element, message: ET.Element) -> Package:
+    where = "MessageHeader"
+    sender = _organ_id(_child(message, "From", where), f"{where}/From")
+    recipients = tuple(
+        _organ_id(to, f"{where}/To[{i + 1}]")
+        for i, to in enumerate(message.findall(_NS + "To"))
+    )
+    if not recipients:
+        raise PackageError(422, f"missing {where}/To: a document needs at least one recipient")
+    if len(set(recipients)) != len(recipients):
+        raise PackageError(422, f"{where}/To names the same OrganId more than once")
+    document_id = _text(message, "DocumentId", where)
+    if len(document_id) > MAX_ID_LENGTH:
+        raise PackageError(422, f"{where}/DocumentId is longer than {MAX_ID_LENGTH} characters")
+    for name in ("Code", "PromulgationInfo", "DocumentType", "Subject"):
+        _child(message, name, where)
+    other = _child(message, "OtherInfo", where)
+    priority_text = _text(other, "Priority", f"{where}/OtherInfo")
+    if priority_text not in ("0", "1", "2", "3"):
+        raise PackageError(
+            422, f"{where}/OtherInfo/Priority is {priority_text!r}; expected 0, 1, 2 or 3"
+        )
+    # QCVN 102 places TraceHeaderList in edXMLHeader; some clients nest it in MessageHeader.
+    if header.find(_NS + "TraceHeaderList") is None and message.find(_NS + "TraceHeaderList") is None:
+        raise PackageError(422, "missing edXMLHeader/TraceHeaderList")
+    return Package(
+        kind=EDOC,
+        sender=sender,
+        recipients=recipients,
+        document_id=document_id,
+        priority=int(priority_text),
+        dedup_key=document_id,
+    )
+
+
+def _parse_status(status: ET.Element) -> Package:
+    where = "Status"
+    response_for = _child(status, "ResponseFor", where)
+    organ = _text(response_for, "OrganId", f"{where}/ResponseFor")
+    document_id = _text(response_for, "DocumentId", f"{where}/ResponseFor")
+    sender = _organ_id(_child(status, "From", where), f"{where}/From")
+    code = _text(status, "StatusCode", where)
+    if not _STATUS_CODE.match(code):
+        raise PackageError(422, f"{where}/StatusCode is {code!r}; expected two digits such as 01")
+    _child(status, "Description", where)
+    timestamp = _text(status, "Timestamp", where)
+    if len(document_id) > MAX_ID_LENGTH or len(timestamp) > 64:
+        raise PackageError(422, f"{where}/ResponseFor/DocumentId or Timestamp is too long")
+    return Package(
+        kind=STATUS,
+        sender=sender,
+        recipients=(organ,),
+        document_id=document_id,
+        priority=0,
+        dedup_key=f"status|{organ}|{document_id}|{code}|{timestamp}",
+        response_for_organ=organ,
+        response_for_document=document_id,
+        status_code=code,
+    )
+
+
+def _child(parent: ET.Element, name: str, where: str) -> ET.Element:
+    found = parent.find(_NS + name)
+    if found is None:
+        raise PackageError(422, f"missing {where}/{name}")
+    return found
+
+
+def _text(parent: ET.Element, name: str, where: str) -> str:
+    text = (_child(parent, name, where).text or "").strip()
+    if not text:
+        raise PackageError(422, f"empty {where}/{name}")
+    return text
+
+
+def _organ_id(parent: ET.Element, where: str) -> str:
+    return _text(parent, "OrganId", where)
+
+
+def _describe(tag: str) -> str:
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return f"{local} in namespace {namespace}"
+    return f"{tag} without a namespace"

@@ -1,0 +1,322 @@
+"""The store interface, its records, and the group-commit writer both implementations share.
+
+Every write the axis acknowledges with a 2xx must be on disk first. Paying one fsync per request
+would cap the axis at the disk's fsync rate, so writes go through one writer thread that takes
+every request waiting in its queue and commits them in a single transaction ("group commit"):
+under load, one fsync covers dozens of sends, and each request still gets its answer only after
+its own data is committed. Each request runs inside a savepoint, so one bad request (a status for
+an unknown document, say) is rolled back alone and the rest of the batch commits.
+
+Reads are asynchronous methods; the SQLite store answers them directly (they take microseconds
+and never wait for the writer, thanks to WAL), the PostgreSQL store from a connection pool.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from axis.edxml import Package
+
+log = logging.getLogger("axis.store")
+
+ACK_STATES = ("done", "fail", "processing")
+"""What a recipient may report for a delivery. Only `done` takes it out of the inbox."""
+
+
+class StoreError(Exception):
+    """A request the store refuses; `status` is the HTTP answer and `message` names the problem."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(StoreError):
+    status = 404
+
+
+class Conflict(StoreError):
+    status = 409
+
+
+class Unprocessable(StoreError):
+    status = 422
+
+
+class Unavailable(StoreError):
+    """The database failed (disk full, connection lost): nothing was committed; retry later."""
+
+    status = 503
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    code: str
+    name: str
+    secret: str
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """The answer to a send; a duplicate send gets the original's outcome with `duplicate` set."""
+
+    id: int
+    document_id: str
+    kind: str
+    sender: str
+    created_at: float
+    deliveries: tuple[tuple[int, str], ...]
+    duplicate: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "document_id": self.document_id,
+            "kind": self.kind,
+            "sender": self.sender,
+            "created_at": self.created_at,
+            "deliveries": [{"id": i, "recipient": r} for i, r in self.deliveries],
+            "duplicate": self.duplicate,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    id: int
+    document_id: str
+    sender: str
+    kind: str
+    priority: int
+    size: int
+    sent_at: float
+    state: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "document_id": self.document_id,
+            "sender": self.sender,
+            "kind": self.kind,
+            "priority": self.priority,
+            "size": self.size,
+            "sent_at": self.sent_at,
+            "state": self.state,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A delivery's package bytes and who may see them."""
+
+    id: int
+    body: bytes
+    document_id: str
+    sender: str
+    recipient: str
+    kind: str
+
+
+@dataclass(slots=True)
+class OutboxItem:
+    id: int
+    document_id: str
+    kind: str
+    sent_at: float
+    recipients: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "document_id": self.document_id,
+            "kind": self.kind,
+            "sent_at": self.sent_at,
+            "recipients": self.recipients,
+        }
+
+
+class Store(abc.ABC):
+    """Durable agency directory, documents, per-recipient deliveries and status history.
+
+    Implementations must make `send` and `ack` durable before they return, treat
+    (sender, dedup_key) as unique, and never return a delivery to anyone but its recipient or the
+    document's sender.
+    """
+
+    kind: str = "abstract"
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Create the schema if needed and start the writer."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Stop the writer after committing what it holds, and close connections."""
+
+    # Directory
+    @abc.abstractmethod
+    async def put_agency(self, code: str, name: str, secret: str) -> bool:
+        """Register or update a connected system; True if it is new."""
+
+    @abc.abstractmethod
+    async def put_agencies(self, rows: Sequence[tuple[str, str, str]]) -> int:
+        """Register or update many (code, name, secret) rows in one transaction."""
+
+    @abc.abstractmethod
+    async def get_agency(self, code: str) -> Agency | None: ...
+
+    @abc.abstractmethod
+    async def list_agencies(self, after: str, limit: int) -> list[tuple[str, str]]:
+        """(code, name) pairs with code > `after`, in code order; never secrets."""
+
+    @abc.abstractmethod
+    async def agencies_since(self, updated_after: float) -> list[Agency]:
+        """Every agency updated after the given time (all of them for 0): feeds the cache."""
+
+    # Exchange
+    @abc.abstractmethod
+    async def send(self, package: Package, body: bytes) -> SendOutcome:
+        """Store a package and one delivery per recipient, durably; idempotent per dedup key."""
+
+    @abc.abstractmethod
+    async def inbox(self, agency: str, kind: str | None, limit: int) -> list[InboxItem]:
+        """Pending (not yet done) deliveries to `agency`: highest priority first, then oldest."""
+
+    @abc.abstractmethod
+    async def inbox_count(self, agency: str) -> dict[str, int]:
+        """Pending deliveries to `agency` by kind."""
+
+    @abc.abstractmethod
+    async def fetch(self, agency: str, delivery_id: int) -> Fetched | None:
+        """The delivery, if `agency` is its recipient or its sender; else None."""
+
+    @abc.abstractmethod
+    async def ack(self, agency: str, delivery_id: int, state: str) -> str:
+        """Record the recipient's state for a delivery, durably; returns the new state."""
+
+    @abc.abstractmethod
+    async def outbox(self, agency: str, limit: int) -> list[OutboxItem]:
+        """The sender's latest packages, newest first, with each recipient's state and statuses."""
+
+    def subscribe(self, wake: Callable[[str], None]) -> None:
+        """Call `wake(agency)` when another process commits a delivery to `agency`.
+
+        Stores shared between processes implement this (PostgreSQL: LISTEN/NOTIFY); the default
+        does nothing, and long polls fall back to re-checking the inbox every second.
+        """
+
+    # Operations
+    @abc.abstractmethod
+    async def stats(self) -> dict[str, int]:
+        """{"pending_deliveries": n, "documents": m} for the metrics endpoint."""
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Raise if the database cannot answer."""
+
+
+def next_ack_state(current: str, requested: str, delivery_id: int) -> str:
+    """The ack state machine: `done` is final, anything else may be reported again."""
+    if current == "done":
+        if requested == "done":
+            return "done"
+        raise Conflict(f"delivery {delivery_id} is already acknowledged done")
+    return requested
+
+
+class GroupCommitter:
+    """One writer thread that commits whatever requests are waiting in one transaction.
+
+    `run_batch(items)` is supplied by the store: it opens a transaction, calls each item's
+    function inside its own savepoint, commits, and returns one result (or exception) per item.
+    Results go back to each caller's event loop in a single callback per loop and batch.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        run_batch: Callable[[list[Callable[[Any], Any]]], list[Any]],
+        max_batch: int = 256,
+        on_commit: Callable[[float, int], None] | None = None,
+    ) -> None:
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._run_batch = run_batch
+        self._max_batch = max_batch
+        self._on_commit = on_commit
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._stopped = False
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+
+    async def submit(self, fn: Callable[[Any], Any]) -> Any:
+        """Run `fn(connection)` in the next transaction; return its result once committed."""
+        if self._stopped:
+            raise Unavailable("the store is shutting down")
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.put((fn, future, loop))
+        return await future
+
+    def _loop(self) -> None:
+        running = True
+        while running:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    running = False
+                    break
+                batch.append(item)
+            started = time.perf_counter()
+            try:
+                results = self._run_batch([fn for fn, _, _ in batch])
+            except Exception as error:  # the commit itself failed: nobody's data is durable
+                log.exception("store commit failed")
+                results = [Unavailable(f"store commit failed: {error}")] * len(batch)
+            if self._on_commit is not None:
+                self._on_commit(time.perf_counter() - started, len(batch))
+            self._settle(batch, results)
+
+    @staticmethod
+    def _settle(batch: list[Any], results: list[Any]) -> None:
+        by_loop: dict[Any, list[tuple[Any, Any]]] = {}
+        for (_, future, loop), result in zip(batch, results, strict=True):
+            by_loop.setdefault(loop, []).append((future, result))
+        for loop, pairs in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_resolve_all, pairs)
+            except RuntimeError:  # the caller's loop has closed; nobody is waiting
+                pass
+
+
+def _resolve_all(pairs: Iterable[tuple[asyncio.Future[Any], Any]]) -> None:
+    for future, result in pairs:
+        if future.done():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)

@@ -1,0 +1,444 @@
+"""The shared store: PostgreSQL, so several axis processes (on one machine or many) serve as one.
+
+Writes use the same group commit as SQLite (one writer thread per process, one transaction per
+batch, a savepoint per request) on a dedicated connection. Reads use an async connection pool.
+Uniqueness of (sender, dedup_key) is enforced by the database, so two processes racing to store
+the same document end with one copy, and the loser answers with the winner's result.
+
+Each committed delivery sends `NOTIFY axis_inbox, '<recipient>'`; every process LISTENs and wakes
+its own long polls, so a long poll answered by process A learns about a send taken by process B
+within milliseconds instead of at its next re-check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from axis.edxml import EDOC, STATUS, Package
+from axis.store.base import (
+    Agency,
+    Fetched,
+    GroupCommitter,
+    InboxItem,
+    NotFound,
+    OutboxItem,
+    SendOutcome,
+    Store,
+    Unavailable,
+    Unprocessable,
+    next_ack_state,
+)
+
+log = logging.getLogger("axis.store.postgres")
+
+CHANNEL = "axis_inbox"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS agencies (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agencies_updated ON agencies(updated_at);
+CREATE TABLE IF NOT EXISTS documents (
+    id BIGSERIAL PRIMARY KEY,
+    sender TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    body BYTEA NOT NULL,
+    UNIQUE (sender, dedup_key)
+);
+CREATE INDEX IF NOT EXISTS documents_outbox ON documents(sender, id);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id BIGSERIAL PRIMARY KEY,
+    document BIGINT NOT NULL REFERENCES documents(id),
+    recipient TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_inbox
+    ON deliveries(recipient, priority DESC, id) WHERE state <> 'done';
+CREATE INDEX IF NOT EXISTS deliveries_document ON deliveries(document);
+CREATE TABLE IF NOT EXISTS statuses (
+    id BIGSERIAL PRIMARY KEY,
+    document BIGINT NOT NULL REFERENCES documents(id),
+    recipient TEXT NOT NULL,
+    status_code TEXT NOT NULL,
+    status_document BIGINT NOT NULL REFERENCES documents(id),
+    created_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS statuses_document ON statuses(document);
+"""
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_SCHEMA_LOCK = 0x4158_4953  # "AXIS": serialises schema creation across starting processes
+
+
+class PostgresStore(Store):
+    kind = "postgresql"
+
+    def __init__(
+        self,
+        url: str,
+        schema: str | None = None,
+        on_commit: Callable[[float, int], None] | None = None,
+        pool_size: int = 8,
+    ) -> None:
+        if schema is not None and not _SCHEMA_NAME.match(schema):
+            raise ValueError(f"invalid PostgreSQL schema name {schema!r}")
+        self.url = url
+        self.schema = schema
+        self._kwargs: dict[str, Any] = {}
+        if schema is not None:
+            self._kwargs["options"] = f"-c search_path={schema}"
+        self._pool_size = pool_size
+        self._pool: AsyncConnectionPool | None = None
+        self._writer_conn: psycopg.Connection | None = None
+        self._committer: GroupCommitter | None = None
+        self._on_commit = on_commit
+        self._listeners: list[Callable[[str], None]] = []
+        self._listen_task: asyncio.Task[None] | None = None
+
+    def set_commit_observer(self, observer: Callable[[float, int], None]) -> None:
+        self._on_commit = observer
+
+    def _observe(self, seconds: float, size: int) -> None:
+        if self._on_commit is not None:
+            self._on_commit(seconds, size)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def open(self) -> None:
+        try:
+            conn = await asyncio.to_thread(self._setup)
+        except psycopg.Error as error:
+            raise Unavailable(f"cannot open PostgreSQL store: {error}") from error
+        self._writer_conn = conn
+        self._pool = AsyncConnectionPool(
+            self.url, min_size=1, max_size=self._pool_size, kwargs=self._kwargs, open=False
+        )
+        await self._pool.open(wait=True, timeout=30)
+        self._committer = GroupCommitter("axis-postgres-writer", self._run_batch,
+                                         on_commit=self._observe)
+        self._committer.start()
+        if self._listeners:
+            self._start_listening()
+
+    def _setup(self) -> psycopg.Connection:
+        conn = psycopg.connect(self.url, autocommit=True, **self._kwargs)
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+            if self.schema is not None:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            conn.execute(SCHEMA)
+        return conn
+
+    async def close(self) -> None:
+        if self._listen_task is not None:
+            self._listen_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._listen_task
+            self._listen_task = None
+        if self._committer is not None:
+            await asyncio.to_thread(self._committer.stop)
+            self._committer = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._writer_conn is not None:
+            self._writer_conn.close()
+            self._writer_conn = None
+
+    def _run_batch(self, fns: list[Callable[[Any], Any]]) -> list[Any]:
+        conn = self._writer_conn
+        if conn is None or conn.closed or conn.broken:
+            conn = self._writer_conn = psycopg.connect(self.url, autocommit=True, **self._kwargs)
+        results: list[Any] = []
+        with conn.transaction():
+            for fn in fns:
+                try:
+                    with conn.transaction():
+                        results.append(fn(conn))
+                except psycopg.OperationalError:
+                    raise
+                except Exception as error:
+                    results.append(error)
+        return results
+
+    async def _write(self, fn: Callable[[psycopg.Connection], Any]) -> Any:
+        assert self._committer is not None, "store is not open"
+        return await self._committer.submit(fn)
+
+    async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        assert self._pool is not None, "store is not open"
+        try:
+            async with self._pool.connection() as conn:
+                cursor = await conn.execute(sql, args)
+                return await cursor.fetchall()
+        except psycopg.OperationalError as error:
+            raise Unavailable(f"PostgreSQL unavailable: {error}") from error
+
+    # -- notifications -------------------------------------------------------------------------
+    def subscribe(self, wake: Callable[[str], None]) -> None:
+        self._listeners.append(wake)
+        if self._pool is not None and self._listen_task is None:
+            self._start_listening()
+
+    def _start_listening(self) -> None:
+        self._listen_task = asyncio.get_running_loop().create_task(self._listen())
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, **self._kwargs
+                )
+                async with conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    async for note in conn.notifies():
+                        for wake in self._listeners:
+                            wake(note.payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # server restart: keep trying, polls re-check meanwhile
+                log.warning("LISTEN connection lost (%s); reconnecting", error)
+                await asyncio.sleep(1.0)
+
+    # -- directory -----------------------------------------------------------------------------
+    async def put_agency(self, code: str, name: str, secret: str) -> bool:
+        now = time.time()
+
+        def put(conn: psycopg.Connection) -> bool:
+            row = conn.execute(
+                "INSERT INTO agencies (code, name, secret, updated_at) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+                "secret = excluded.secret, updated_at = excluded.updated_at "
+                "RETURNING (xmax = 0)",
+                (code, name, secret, now),
+            ).fetchone()
+            return bool(row and row[0])
+
+        return await self._write(put)
+
+    async def put_agencies(self, rows: Sequence[tuple[str, str, str]]) -> int:
+        now = time.time()
+
+        def put(conn: psycopg.Connection) -> int:
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS agencies_load "
+                "(code TEXT, name TEXT, secret TEXT) ON COMMIT DELETE ROWS"
+            )
+            with conn.cursor().copy("COPY agencies_load (code, name, secret) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            conn.execute(
+                "INSERT INTO agencies (code, name, secret, updated_at) "
+                "SELECT DISTINCT ON (code) code, name, secret, %s FROM agencies_load "
+                "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+                "secret = excluded.secret, updated_at = excluded.updated_at",
+                (now,),
+            )
+            conn.execute("DELETE FROM agencies_load")
+            return len(rows)
+
+        return await self._write(put)
+
+    async def get_agency(self, code: str) -> Agency | None:
+        rows = await self._rows(
+            "SELECT code, name, secret, updated_at FROM agencies WHERE code = %s", (code,)
+        )
+        return Agency(*rows[0]) if rows else None
+
+    async def list_agencies(self, after: str, limit: int) -> list[tuple[str, str]]:
+        rows = await self._rows(
+            "SELECT code, name FROM agencies WHERE code > %s ORDER BY code LIMIT %s",
+            (after, limit),
+        )
+        return [(code, name) for code, name in rows]
+
+    async def agencies_since(self, updated_after: float) -> list[Agency]:
+        rows = await self._rows(
+            "SELECT code, name, secret, updated_at FROM agencies WHERE updated_at > %s",
+            (updated_after,),
+        )
+        return [Agency(*row) for row in rows]
+
+    # -- exchange ------------------------------------------------------------------------------
+    async def send(self, package: Package, body: bytes) -> SendOutcome:
+        now = time.time()
+
+        def send(conn: psycopg.Connection) -> SendOutcome:
+            answered = None
+            if package.kind == STATUS:
+                answered = _answered_document(conn, package)
+            row = conn.execute(
+                "INSERT INTO documents (sender, dedup_key, document_id, kind, priority, size, "
+                "created_at, body) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (sender, dedup_key) DO NOTHING RETURNING id",
+                (package.sender, package.dedup_key, package.document_id, package.kind,
+                 package.priority, len(body), now, body),
+            ).fetchone()
+            if row is None:
+                return _original_outcome(conn, package)
+            document = row[0]
+            deliveries = conn.execute(
+                "INSERT INTO deliveries (document, recipient, kind, priority, state, updated_at) "
+                "SELECT %s, r, %s, %s, 'pending', %s FROM unnest(%s::text[]) "
+                "WITH ORDINALITY AS t(r, n) ORDER BY n RETURNING id, recipient",
+                (document, package.kind, package.priority, now, list(package.recipients)),
+            ).fetchall()
+            if answered is not None:
+                conn.execute(
+                    "INSERT INTO statuses (document, recipient, status_code, status_document, "
+                    "created_at) VALUES (%s, %s, %s, %s, %s)",
+                    (answered, package.sender, package.status_code, document, now),
+                )
+            conn.execute(
+                "SELECT pg_notify(%s, r) FROM unnest(%s::text[]) AS t(r)",
+                (CHANNEL, list(package.recipients)),
+            )
+            return SendOutcome(document, package.document_id, package.kind, package.sender, now,
+                               tuple(sorted((i, r) for i, r in deliveries)))
+
+        return await self._write(send)
+
+    async def inbox(self, agency: str, kind: str | None, limit: int) -> list[InboxItem]:
+        sql = (
+            "SELECT d.id, doc.document_id, doc.sender, d.kind, d.priority, doc.size, "
+            "doc.created_at, d.state FROM deliveries d JOIN documents doc ON doc.id = d.document "
+            "WHERE d.recipient = %s AND d.state <> 'done'"
+        )
+        args: tuple[Any, ...] = (agency,)
+        if kind is not None:
+            sql += " AND d.kind = %s"
+            args += (kind,)
+        sql += " ORDER BY d.priority DESC, d.id LIMIT %s"
+        return [InboxItem(*row) for row in await self._rows(sql, (*args, limit))]
+
+    async def inbox_count(self, agency: str) -> dict[str, int]:
+        rows = await self._rows(
+            "SELECT kind, count(*) FROM deliveries WHERE recipient = %s AND state <> 'done' "
+            "GROUP BY kind",
+            (agency,),
+        )
+        counts = {EDOC: 0, STATUS: 0}
+        counts.update((kind, int(n)) for kind, n in rows)
+        return counts
+
+    async def fetch(self, agency: str, delivery_id: int) -> Fetched | None:
+        rows = await self._rows(
+            "SELECT d.id, doc.body, doc.document_id, doc.sender, d.recipient, d.kind "
+            "FROM deliveries d JOIN documents doc ON doc.id = d.document WHERE d.id = %s",
+            (delivery_id,),
+        )
+        if not rows:
+            return None
+        fetched = Fetched(*rows[0])
+        if agency not in (fetched.recipient, fetched.sender):
+            return None
+        return Fetched(fetched.id, bytes(fetched.body), fetched.document_id, fetched.sender,
+                       fetched.recipient, fetched.kind)
+
+    async def ack(self, agency: str, delivery_id: int, state: str) -> str:
+        now = time.time()
+
+        def ack(conn: psycopg.Connection) -> str:
+            row = conn.execute(
+                "SELECT state FROM deliveries WHERE id = %s AND recipient = %s FOR UPDATE",
+                (delivery_id, agency),
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no delivery {delivery_id} addressed to {agency}")
+            new = next_ack_state(row[0], state, delivery_id)
+            if new != row[0]:
+                conn.execute(
+                    "UPDATE deliveries SET state = %s, updated_at = %s WHERE id = %s",
+                    (new, now, delivery_id),
+                )
+            return new
+
+        return await self._write(ack)
+
+    async def outbox(self, agency: str, limit: int) -> list[OutboxItem]:
+        docs = await self._rows(
+            "SELECT id, document_id, kind, created_at FROM documents WHERE sender = %s "
+            "ORDER BY id DESC LIMIT %s",
+            (agency, limit),
+        )
+        if not docs:
+            return []
+        items = {row[0]: OutboxItem(*row) for row in docs}
+        ids = list(items)
+        statuses: dict[tuple[int, str], list[str]] = {}
+        for document, recipient, code in await self._rows(
+            "SELECT document, recipient, status_code FROM statuses WHERE document = ANY(%s) "
+            "ORDER BY id",
+            (ids,),
+        ):
+            statuses.setdefault((document, recipient), []).append(code)
+        for delivery, document, recipient, state, updated in await self._rows(
+            "SELECT id, document, recipient, state, updated_at FROM deliveries "
+            "WHERE document = ANY(%s) ORDER BY id",
+            (ids,),
+        ):
+            items[document].recipients.append({
+                "delivery": delivery,
+                "recipient": recipient,
+                "state": state,
+                "updated_at": updated,
+                "status_codes": statuses.get((document, recipient), []),
+            })
+        return list(items.values())
+
+    # -- operations ----------------------------------------------------------------------------
+    async def stats(self) -> dict[str, int]:
+        pending = await self._rows("SELECT count(*) FROM deliveries WHERE state <> 'done'")
+        documents = await self._rows("SELECT count(*) FROM documents")
+        return {"pending_deliveries": int(pending[0][0]), "documents": int(documents[0][0])}
+
+    async def ping(self) -> None:
+        await self._rows("SELECT 1")
+
+
+def _original_outcome(conn: psycopg.Connection, package: Package) -> SendOutcome:
+    row = conn.execute(
+        "SELECT id, document_id, kind, sender, created_at FROM documents "
+        "WHERE sender = %s AND dedup_key = %s",
+        (package.sender, package.dedup_key),
+    ).fetchone()
+    assert row is not None, "conflicting row vanished"
+    deliveries = conn.execute(
+        "SELECT id, recipient FROM deliveries WHERE document = %s ORDER BY id", (row[0],)
+    ).fetchall()
+    return SendOutcome(*row, deliveries=tuple((i, r) for i, r in deliveries), duplicate=True)
+
+
+def _answered_document(conn: psycopg.Connection, package: Package) -> int:
+    """The document a status answers; it must have been sent to the status's sender."""
+    row = conn.execute(
+        "SELECT doc.id FROM documents doc JOIN deliveries d ON d.document = doc.id "
+        "WHERE doc.sender = %s AND doc.dedup_key = %s AND doc.kind = 'edoc' "
+        "AND d.recipient = %s LIMIT 1",
+        (package.response_for_organ, package.response_for_document, package.sender),
+    ).fetchone()
+    if row is None:
+        raise Unprocessable(
+            f"Status/ResponseFor names document {package.response_for_document!r} from "
+            f"{package.response_for_organ}, which was not sent to {package.sender}"
+        )
+    return row[0]

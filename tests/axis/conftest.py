@@ -1,0 +1,84 @@
+"""Fixtures shared by the axis tests: a store of each kind, and an app wired to it.
+
+The PostgreSQL variant uses LIENTHONG_TEST_POSTGRES_URL and a fresh schema per test, dropped
+afterwards. Without the URL it is skipped, unless LIENTHONG_REQUIRE_POSTGRES=1 (CI), where a
+missing or unreachable server fails the test instead of hiding it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+POSTGRES_URL = os.environ.get("LIENTHONG_TEST_POSTGRES_URL", "")
+REQUIRE_POSTGRES = os.environ.get("LIENTHONG_REQUIRE_POSTGRES") == "1"
+
+STORE_KINDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.postgres),
+]
+
+
+def postgres_url_or_skip() -> str:
+    """The test server's URL, after checking it answers; skip or fail as the environment says."""
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("LIENTHONG_REQUIRE_POSTGRES=1 but LIENTHONG_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL: set LIENTHONG_TEST_POSTGRES_URL")
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=5).close()
+    except psycopg.Error as error:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable: {error}")
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable: {error}")
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[tuple[str, str]]:
+    """(url, schema): a throw-away schema in the test database."""
+    url = postgres_url_or_skip()
+    schema = "axis_test_" + secrets.token_hex(6)
+    yield url, schema
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def make_store(kind: str, tmp_path, request):
+    """A closed store of the given kind with isolated data."""
+    if kind == "sqlite":
+        from axis.store.sqlite import SqliteStore
+
+        return SqliteStore(str(tmp_path / "axis.db"))
+    url, schema = request.getfixturevalue("pg_schema")
+    from axis.store.postgres import PostgresStore
+
+    return PostgresStore(url, schema=schema)
+
+
+@pytest.fixture(params=STORE_KINDS)
+async def store(request, tmp_path) -> AsyncIterator:
+    """An open store of each kind, with three registered agencies A, B and C."""
+    s = make_store(request.param, tmp_path, request)
+    await s.open()
+    await s.put_agencies([(code, f"Agency {code}", f"secret-{code}-0123456789") for code in AGENCIES])
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+AGENCIES = ("000.00.00.G22", "000.00.00.H41", "000.00.18.G12")
+A, B, C = AGENCIES
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
