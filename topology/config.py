@@ -167,6 +167,12 @@ class RolloutConfig(StrictModel):
         description="Coverage per agency kind (0-1), overriding the preset's value for that kind.",
     )
 
+    @field_validator("preset", mode="before")
+    @classmethod
+    def _year_as_text(cls, value: object) -> object:
+        # `--set rollout.preset=2019` reads 2019 as a number; the preset is its name.
+        return str(value) if isinstance(value, int) else value
+
     @field_validator("coverage")
     @classmethod
     def _known_kinds(cls, value: dict[str, float]) -> dict[str, float]:
