@@ -125,19 +125,25 @@ class Demand:
             return [office]
         return []
 
+    @cached_property
+    def _shape(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per profile: direction probabilities (down, up, across) and candidate counts, as
+        arrays, so the expectation for a lambda is a few vector operations."""
+        cdf = np.array([p.direction_cdf for p in self.profiles]).reshape(-1, 3)
+        probabilities = np.diff(cdf, axis=1, prepend=0.0)
+        counts = np.array([[len(c) for c in p.candidates] for p in self.profiles],
+                          dtype=np.int64).reshape(-1, 3)
+        return probabilities, counts
+
     def _expected_recipients(self, lam: float) -> np.ndarray:
         """Expected recipients per document for each sender profile, given lambda."""
         cap = self.config.max_recipients
         table = _truncated_means(lam, cap)
-        result = np.empty(len(self.profiles))
-        for i, profile in enumerate(self.profiles):
-            down, up, across = (len(c) for c in profile.candidates)
-            p_down = profile.direction_cdf[0]
-            p_up = profile.direction_cdf[1] - p_down
-            p_across = 1.0 - profile.direction_cdf[1]
-            result[i] = (p_down * table[min(down, cap)] + p_up * min(up, 1)
-                         + p_across * table[min(across, cap)])
-        return result
+        probabilities, counts = self._shape
+        capped = np.minimum(counts, cap)
+        return (probabilities[:, 0] * table[capped[:, 0]]
+                + probabilities[:, 1] * np.minimum(counts[:, 1], 1)
+                + probabilities[:, 2] * table[capped[:, 2]])
 
     def _solve_lambda(self) -> float:
         """Bisection on lambda so the rate-weighted mean recipients hits the target."""
