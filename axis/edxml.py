@@ -71,7 +71,8 @@ def parse(body: bytes) -> Package:
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
-        raise PackageError(400, f"forbidden XML construct: {type(error).__name__} ({error})") from None
+        name = type(error).__name__
+        raise PackageError(400, f"forbidden XML construct: {name} ({error})") from None
     except ET.ParseError as error:
         raise PackageError(400, f"malformed XML: {error}") from None
     if root.tag != _NS + "edXMLEnvelope":
@@ -117,7 +118,8 @@ def _parse_document(header: ET.Element, message: ET.Element) -> Package:
             422, f"{where}/OtherInfo/Priority is {priority_text!r}; expected 0, 1, 2 or 3"
         )
     # QCVN 102 places TraceHeaderList in edXMLHeader; some clients nest it in MessageHeader.
-    if header.find(_NS + "TraceHeaderList") is None and message.find(_NS + "TraceHeaderList") is None:
+    trace = _NS + "TraceHeaderList"
+    if header.find(trace) is None and message.find(trace) is None:
         raise PackageError(422, "missing edXMLHeader/TraceHeaderList")
     return Package(
         kind=EDOC,

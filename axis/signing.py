@@ -1,6 +1,7 @@
 """The request signature every agency call carries; shared by the server and the client.
 
-    X-Signature = hex(HMAC-SHA256(secret, METHOD "\\n" PATH "\\n" TIMESTAMP "\\n" hex(SHA-256(body))))
+    X-Signature = hex(HMAC-SHA256(secret,
+                                  METHOD "\\n" PATH "\\n" TIMESTAMP "\\n" hex(SHA-256(body))))
 
 PATH is the request target exactly as sent on the request line: the percent-encoded path, plus
 "?" and the query string when there is one. An empty body is hashed like any other byte string

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -214,6 +215,7 @@ class Store(abc.ABC):
         Stores shared between processes implement this (PostgreSQL: LISTEN/NOTIFY); the default
         does nothing, and long polls fall back to re-checking the inbox every second.
         """
+        return None
 
     # Operations
     @abc.abstractmethod
@@ -306,10 +308,9 @@ class GroupCommitter:
         for (_, future, loop), result in zip(batch, results, strict=True):
             by_loop.setdefault(loop, []).append((future, result))
         for loop, pairs in by_loop.items():
-            try:
+            # RuntimeError: the caller's loop has closed; nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve_all, pairs)
-            except RuntimeError:  # the caller's loop has closed; nobody is waiting
-                pass
 
 
 def _resolve_all(pairs: Iterable[tuple[asyncio.Future[Any], Any]]) -> None:

@@ -82,7 +82,7 @@ class SqliteStore(Store):
 
     def __init__(self, path: str, on_commit: Callable[[float, int], None] | None = None) -> None:
         if path in ("", ":memory:"):
-            raise ValueError("the SQLite store needs a file path (an in-memory store is not durable)")
+            raise ValueError("the SQLite store needs a file path (in memory is not durable)")
         self.path = path
         self._local = threading.local()
         self._writer_conn: sqlite3.Connection | None = None

@@ -68,7 +68,7 @@ async def store(request, tmp_path) -> AsyncIterator:
     """An open store of each kind, with three registered agencies A, B and C."""
     s = make_store(request.param, tmp_path, request)
     await s.open()
-    await s.put_agencies([(code, f"Agency {code}", f"secret-{code}-0123456789") for code in AGENCIES])
+    await s.put_agencies([(code, f"Agency {code}", secret_of(code)) for code in AGENCIES])
     try:
         yield s
     finally:
@@ -82,3 +82,50 @@ A, B, C = AGENCIES
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+ADMIN_TOKEN = "admin-token-for-tests-0123456789"
+
+
+def secret_of(code: str) -> str:
+    return f"secret-{code}-0123456789"
+
+
+class Axis:
+    """An in-process axis app with helpers to make signed clients."""
+
+    def __init__(self, app, store) -> None:
+        import httpx
+
+        self.app = app
+        self.store = store
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                      base_url="http://axis")
+
+    def client(self, code: str, secret: str | None = None):
+        from axis.client import AsyncClient
+
+        return AsyncClient("http://axis", code, secret or secret_of(code), http=self.http)
+
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(params=STORE_KINDS)
+async def axis(request, tmp_path) -> AsyncIterator[Axis]:
+    """The app on each kind of store, started (lifespan run), with agencies A, B and C."""
+    from axis.app import create_app
+    from axis.config import Settings
+
+    settings = Settings(store="unused", admin_token=ADMIN_TOKEN, max_body=1_000_000,
+                        max_wait=5.0, null_endpoint=True)
+    s = make_store(request.param, tmp_path, request)
+    app = create_app(settings, store=s)
+    async with app.router.lifespan_context(app):
+        await s.put_agencies([(code, f"Agency {code}", secret_of(code)) for code in AGENCIES])
+        await app.state.axis.directory.refresh()
+        harness = Axis(app, s)
+        try:
+            yield harness
+        finally:
+            await harness.http.aclose()

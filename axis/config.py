@@ -1,0 +1,51 @@
+"""Settings of one axis process, and their round trip through the environment.
+
+`uvicorn --workers N` starts each worker as a fresh interpreter that builds its app from an import
+string, so settings cannot be passed as objects: the command line writes them to AXIS_* variables
+and every worker reads them back with `Settings.from_env`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_STORE = "axis.db"
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+DEFAULT_MAX_WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: str = DEFAULT_STORE
+    """A SQLite file path (or sqlite:///path), or a postgresql:// URL."""
+    admin_token: str | None = None
+    """Bearer token for the directory endpoints; None disables them."""
+    max_body: int = DEFAULT_MAX_BODY
+    """Largest request body accepted, in bytes; larger ones get 413 before they are read."""
+    max_wait: float = DEFAULT_MAX_WAIT
+    """Longest a long poll (GET /v1/inbox?wait=S) is held."""
+    null_endpoint: bool = False
+    """Serve POST /bench/null, which reads the body and answers without work (benchmarks)."""
+
+    def to_env(self) -> dict[str, str]:
+        env = {
+            "AXIS_STORE": self.store,
+            "AXIS_MAX_BODY": str(self.max_body),
+            "AXIS_MAX_WAIT": str(self.max_wait),
+            "AXIS_NULL_ENDPOINT": "1" if self.null_endpoint else "0",
+        }
+        if self.admin_token:
+            env["AXIS_ADMIN_TOKEN"] = self.admin_token
+        return env
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            store=env.get("AXIS_STORE", DEFAULT_STORE),
+            admin_token=env.get("AXIS_ADMIN_TOKEN") or None,
+            max_body=int(env.get("AXIS_MAX_BODY", DEFAULT_MAX_BODY)),
+            max_wait=float(env.get("AXIS_MAX_WAIT", DEFAULT_MAX_WAIT)),
+            null_endpoint=env.get("AXIS_NULL_ENDPOINT") == "1",
+        )

@@ -1,0 +1,268 @@
+"""The HTTP endpoints of the axis protocol (see docs/axis.md).
+
+Handlers take the raw `Request` and return ready `Response`s: the body must be read under a size
+limit before anything else and is needed verbatim for the signature, and skipping FastAPI's
+response validation keeps the hot paths (send, inbox/count) cheap. FastAPI still checks query and
+path parameters and documents everything in /openapi.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Path, Query, Request
+from starlette.responses import Response
+
+from axis import auth, edxml
+from axis.config import Settings
+from axis.directory import DirectoryCache, DirectoryError, check_entry
+from axis.longpoll import RECHECK_SECONDS, Waiters
+from axis.metrics import Metrics
+from axis.responses import HTTPError, JSONDecodeError, dumps, json_response, loads
+from axis.store.base import ACK_STATES, Store
+
+JSON_LIMIT = 64 * 1024
+OFFLOAD_BYTES = 256 * 1024
+"""Bodies above this are hashed and parsed in a thread so one big package does not stall polls."""
+MAX_ID = 2**63 - 1
+
+
+@dataclass
+class AxisState:
+    settings: Settings
+    store: Store
+    directory: DirectoryCache
+    waiters: Waiters
+    metrics: Metrics
+
+
+def _state(request: Request) -> AxisState:
+    return request.app.state.axis
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed `limit`.
+
+    A declared Content-Length over the limit is refused before reading anything; a chunked body
+    is counted while it streams, so an oversized upload never sits in memory whole.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise HTTPError(400, f"Content-Length {declared[:20]!r} is not a number")
+        if int(declared) > limit:
+            raise HTTPError(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPError(413, f"body exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def request_target(request: Request) -> str:
+    """Path plus "?query" exactly as sent on the request line: what the client signed."""
+    scope = request.scope
+    raw = scope.get("raw_path") or scope["path"].encode()
+    query = scope.get("query_string", b"")
+    target = raw + b"?" + query if query else raw
+    return target.decode("latin-1")
+
+
+async def authenticate(request: Request, limit: int) -> tuple[str, bytes]:
+    """(agency code, body) of a correctly signed request; 401 otherwise."""
+    state = _state(request)
+    headers = request.headers
+    try:
+        claim = auth.claim_from_headers(
+            headers.get("x-agency"), headers.get("x-timestamp"), headers.get("x-signature")
+        )
+    except auth.AuthError as error:
+        raise HTTPError(401, error.message) from None
+    secret = await state.directory.secret(claim.agency)
+    if secret is None:
+        raise HTTPError(401, f"X-Agency {claim.agency[:64]!r} is not a registered agency")
+    body = await read_body(request, limit)
+    target = request_target(request)
+    try:
+        if len(body) > OFFLOAD_BYTES:
+            await asyncio.to_thread(auth.verify, claim, secret, request.method, target, body)
+        else:
+            auth.verify(claim, secret, request.method, target, body)
+    except auth.AuthError as error:
+        raise HTTPError(401, error.message) from None
+    return claim.agency, body
+
+
+def require_admin(request: Request) -> None:
+    token = _state(request).settings.admin_token
+    if not token:
+        raise HTTPError(401, "directory endpoints are disabled: start the axis with --admin-token")
+    if not auth.admin_ok(request.headers.get("authorization"), token):
+        raise HTTPError(401, "missing or wrong admin token (Authorization: Bearer <token>)")
+
+
+def parse_json_object(body: bytes, keys: set[str]) -> dict:
+    try:
+        data = loads(body)
+    except JSONDecodeError:
+        raise HTTPError(400, "body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise HTTPError(422, f"body must be a JSON object with {', '.join(sorted(keys))}")
+    unknown = set(data) - keys
+    if unknown:
+        raise HTTPError(422, f"unknown field(s) in body: {', '.join(sorted(map(str, unknown)))}")
+    return data
+
+
+# -- operations ------------------------------------------------------------------------------
+
+async def healthz(request: Request) -> Response:
+    state = _state(request)
+    try:
+        await state.store.ping()
+    except Exception as error:
+        return json_response({"status": "unavailable", "error": str(error)}, 503)
+    return json_response({"status": "ok", "store": state.store.kind})
+
+
+async def metrics(request: Request) -> Response:
+    state = _state(request)
+    body, content_type = state.metrics.exposition(await state.store.stats())
+    return Response(body, media_type=content_type)
+
+
+async def put_agency(
+    request: Request, code: Annotated[str, Path(min_length=1, max_length=64)]
+) -> Response:
+    require_admin(request)
+    data = parse_json_object(await read_body(request, JSON_LIMIT), {"name", "secret"})
+    try:
+        code, name, secret = check_entry(code, data.get("name"), data.get("secret"))
+    except DirectoryError as error:
+        raise HTTPError(422, str(error)) from None
+    state = _state(request)
+    created = await state.store.put_agency(code, name, secret)
+    state.directory.remember(code, secret)
+    return json_response({"code": code, "name": name, "created": created},
+                         201 if created else 200)
+
+
+async def list_agencies(
+    request: Request,
+    after: Annotated[str, Query(max_length=64)] = "",
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> Response:
+    require_admin(request)
+    rows = await _state(request).store.list_agencies(after, limit)
+    return json_response({
+        "agencies": [{"code": code, "name": name} for code, name in rows],
+        "next": rows[-1][0] if len(rows) == limit else None,
+    })
+
+
+async def send(request: Request) -> Response:
+    state = _state(request)
+    agency, body = await authenticate(request, state.settings.max_body)
+    try:
+        if len(body) > OFFLOAD_BYTES:
+            package = await asyncio.to_thread(edxml.parse, body)
+        else:
+            package = edxml.parse(body)
+    except edxml.PackageError as error:
+        raise HTTPError(error.status, error.message) from None
+    if package.sender != agency:
+        where = "From/OrganId" if package.kind == edxml.EDOC else "Status/From/OrganId"
+        raise HTTPError(403, f"{where} is {package.sender!r} but the request is signed by "
+                             f"{agency!r}")
+    unknown = [r for r in package.recipients if not await state.directory.exists(r)]
+    if unknown:
+        where = "To/OrganId" if package.kind == edxml.EDOC else "Status/ResponseFor/OrganId"
+        raise HTTPError(422, f"unknown recipient(s) in {where}: {', '.join(unknown)}")
+    outcome = await state.store.send(package, body)
+    if not outcome.duplicate:
+        state.waiters.wake_all(package.recipients)
+    return Response(dumps(outcome.as_json()), status_code=200 if outcome.duplicate else 201,
+                    media_type="application/json")
+
+
+async def inbox(
+    request: Request,
+    kind: Literal["edoc", "status"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    wait: Annotated[float, Query(ge=0, le=3600)] = 0,
+) -> Response:
+    state = _state(request)
+    agency, _ = await authenticate(request, JSON_LIMIT)
+    items = await state.store.inbox(agency, kind, limit)
+    if not items and wait > 0:
+        deadline = time.monotonic() + min(wait, state.settings.max_wait)
+        while not items:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            await state.waiters.wait(agency, min(left, RECHECK_SECONDS))
+            items = await state.store.inbox(agency, kind, limit)
+    return Response(dumps({"deliveries": [i.as_json() for i in items]}),
+                    media_type="application/json")
+
+
+async def inbox_count(request: Request) -> Response:
+    state = _state(request)
+    agency, _ = await authenticate(request, JSON_LIMIT)
+    counts = await state.store.inbox_count(agency)
+    counts["total"] = counts["edoc"] + counts["status"]
+    return Response(dumps(counts), media_type="application/json")
+
+
+async def fetch(
+    request: Request, delivery_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Response:
+    state = _state(request)
+    agency, _ = await authenticate(request, JSON_LIMIT)
+    fetched = await state.store.fetch(agency, delivery_id)
+    if fetched is None:
+        raise HTTPError(404, f"no delivery {delivery_id} sent to or by {agency}")
+    return Response(fetched.body, media_type="application/xml", headers={
+        "X-Delivery-Id": str(fetched.id),
+        "X-Sender": fetched.sender,
+        "X-Recipient": fetched.recipient,
+        "X-Kind": fetched.kind,
+    })
+
+
+async def ack(
+    request: Request, delivery_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Response:
+    state = _state(request)
+    agency, body = await authenticate(request, JSON_LIMIT)
+    data = parse_json_object(body, {"status"})
+    status = data.get("status")
+    if status not in ACK_STATES:
+        raise HTTPError(422, f"status must be one of {', '.join(ACK_STATES)}, not {status!r}")
+    new = await state.store.ack(agency, delivery_id, status)
+    return json_response({"id": delivery_id, "state": new})
+
+
+async def outbox(
+    request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> Response:
+    state = _state(request)
+    agency, _ = await authenticate(request, JSON_LIMIT)
+    items = await state.store.outbox(agency, limit)
+    return json_response({"documents": [i.as_json() for i in items]})
+
+
+NULL_ANSWER = dumps({"id": 0, "document_id": "", "kind": "edoc", "sender": "", "created_at": 0.0,
+                     "deliveries": [{"id": 0, "recipient": ""}], "duplicate": False})
+
+
+async def null(request: Request) -> Response:
+    """The benchmark's baseline: same HTTP stack, body read under the limit, no work at all."""
+    await read_body(request, _state(request).settings.max_body)
+    return Response(NULL_ANSWER, status_code=201, media_type="application/json")
