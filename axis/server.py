@@ -1,0 +1,169 @@
+"""Running the axis: options, bulk directory load, and uvicorn with one or several workers.
+
+Both `python -m axis serve` and `lienthong axis serve` use `add_arguments` and `serve`, so the
+axis runs on its own (it is a product, not a part of lienthong) and the two commands never drift
+apart. Bad options raise `ConfigError` with a message naming the option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+
+from axis.config import DEFAULT_MAX_BODY, DEFAULT_MAX_WAIT, DEFAULT_STORE, Settings
+
+ADMIN_TOKEN_ENV = "LIENTHONG_AXIS_ADMIN_TOKEN"
+
+
+class ConfigError(ValueError):
+    """A bad option or an unusable store/directory; the message names it."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
+    parser.add_argument("--store", default=DEFAULT_STORE,
+                        help="SQLite file (default axis.db) or postgresql://user@host/db")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="uvicorn worker processes sharing the store (default 1)")
+    parser.add_argument("--admin-token", default=None,
+                        help=f"bearer token for the directory endpoints (or ${ADMIN_TOKEN_ENV}; "
+                        "generated and printed if neither is given)")
+    parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
+                        help=f"largest request body accepted (default {DEFAULT_MAX_BODY})")
+    parser.add_argument("--max-wait", type=float, default=DEFAULT_MAX_WAIT, metavar="SECONDS",
+                        help=f"longest long poll held (default {DEFAULT_MAX_WAIT:g})")
+    parser.add_argument("--directory", default=None, metavar="FILE",
+                        help="JSON or CSV file of code,name,secret loaded into the store first")
+    parser.add_argument("--null-endpoint", action="store_true",
+                        help="also serve POST /bench/null (a no-work baseline for benchmarks)")
+    parser.add_argument("--log-level", default="warning",
+                        choices=["critical", "error", "warning", "info", "debug"])
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    if not 0 < args.port < 65536:
+        raise ConfigError(f"--port {args.port}: expected 1-65535")
+    if not 1 <= args.workers <= 64:
+        raise ConfigError(f"--workers {args.workers}: expected 1-64")
+    if args.max_body < 1024:
+        raise ConfigError(f"--max-body {args.max_body}: expected at least 1024 bytes")
+    if not 0 <= args.max_wait <= 3600:
+        raise ConfigError(f"--max-wait {args.max_wait:g}: expected 0-3600 seconds")
+    token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
+    if token is not None and len(token) < 16:
+        raise ConfigError("--admin-token: use at least 16 characters")
+    if token is None:
+        token = secrets.token_urlsafe(24)
+    store = args.store
+    if not store.startswith(("postgresql://", "postgres://")):
+        path = store.removeprefix("sqlite:///")
+        parent = os.path.dirname(os.path.abspath(path))
+        if store in ("", ":memory:") or not os.path.isdir(parent):
+            raise ConfigError(f"--store {store!r}: directory {parent} does not exist")
+    return Settings(store=store, admin_token=token, max_body=args.max_body,
+                    max_wait=args.max_wait, null_endpoint=args.null_endpoint)
+
+
+def load_directory(settings: Settings, path: str) -> int:
+    """Register every system listed in the file; returns how many."""
+    from axis.directory import DirectoryError, load_file
+    from axis.store import open_store
+    from axis.store.base import StoreError
+
+    try:
+        rows = load_file(path)
+    except DirectoryError as error:
+        raise ConfigError(f"--directory {error}") from None
+
+    async def load() -> int:
+        store = open_store(settings.store)
+        await store.open()
+        try:
+            return await store.put_agencies(rows)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(load())
+    except StoreError as error:
+        raise ConfigError(f"--store {settings.store}: {_one_line(error)}") from None
+
+
+def check_store(settings: Settings) -> None:
+    """Open and close the store once, so a bad URL is one clear line and not a worker crash."""
+    from axis.store import open_store
+    from axis.store.base import StoreError
+
+    async def probe() -> None:
+        store = open_store(settings.store)
+        await store.open()
+        await store.close()
+
+    try:
+        asyncio.run(probe())
+    except (StoreError, OSError, ValueError) as error:
+        raise ConfigError(f"--store {settings.store}: {_one_line(error)}") from None
+    except Exception as error:  # sqlite3/psycopg errors: name them, keep one line
+        raise ConfigError(f"--store {settings.store}: {type(error).__name__}: "
+                          f"{_one_line(error)}") from None
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(getattr(error, "message", error)).split())
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Validate options, load the directory if asked, then run uvicorn until stopped."""
+    settings = settings_from_args(args)
+    check_store(settings)
+    if args.directory:
+        started = time.perf_counter()
+        count = load_directory(settings, args.directory)
+        print(f"axis: loaded {count} systems from {args.directory} in "
+              f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    if not (args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)):
+        print(f"axis: admin token (generated; set --admin-token to choose one): "
+              f"{settings.admin_token}", file=sys.stderr, flush=True)
+    import uvicorn
+
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level,
+              "access_log": False, "timeout_graceful_shutdown": 10}
+    print(f"axis: serving on http://{args.host}:{args.port} (store {settings.store}, "
+          f"{args.workers} worker(s))", file=sys.stderr, flush=True)
+    if args.workers == 1:
+        from axis.app import create_app
+
+        uvicorn.run(create_app(settings), **common)
+        return 0
+    os.environ.update(settings.to_env())
+    own_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        own_dir = tempfile.mkdtemp(prefix="axis-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_dir
+    try:
+        uvicorn.run("axis.app:app_from_env", factory=True, workers=args.workers, **common)
+    finally:
+        if own_dir:
+            shutil.rmtree(own_dir, ignore_errors=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m axis", description="The reference axis.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_arguments(commands.add_parser("serve", help="run the axis"))
+    args = parser.parse_args(argv)
+    try:
+        return serve(args)
+    except ConfigError as error:
+        print(f"axis: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
