@@ -1,0 +1,111 @@
+"""Parsing edXML: the fields routing needs, and refusal of hostile or broken packages."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from axis import edxml, packages
+
+A, B, C = "000.00.00.G22", "000.00.00.H41", "000.00.18.G12"
+NS = edxml.NAMESPACE
+
+
+def test_document_fields() -> None:
+    package = edxml.parse(packages.document(A, [B, C], "G22,2026/11/25,7", priority=3))
+    assert (package.kind, package.sender, package.recipients) == ("edoc", A, (B, C))
+    assert (package.document_id, package.priority, package.dedup_key) == (
+        "G22,2026/11/25,7", 3, "G22,2026/11/25,7")
+
+
+def test_status_fields_route_to_original_sender() -> None:
+    package = edxml.parse(packages.status(B, A, "G22,2026/11/25,7", "06"))
+    assert (package.kind, package.sender, package.recipients) == ("status", B, (A,))
+    assert (package.response_for_document, package.status_code) == ("G22,2026/11/25,7", "06")
+    other_code = edxml.parse(packages.status(B, A, "G22,2026/11/25,7", "03"))
+    assert other_code.dedup_key != package.dedup_key
+
+
+XXE = f"""<?xml version="1.0"?>
+<!DOCTYPE edXMLEnvelope [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<edXMLEnvelope xmlns="{NS}"><edXMLHeader><MessageHeader><From><OrganId>&xxe;</OrganId></From>
+</MessageHeader></edXMLHeader></edXMLEnvelope>""".encode()
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'
+              for i in range(1, 10))
+    + f']><edXMLEnvelope xmlns="{NS}">&lol9;</edXMLEnvelope>'
+).encode()
+
+EXTERNAL_DTD = (f'<?xml version="1.0"?><!DOCTYPE edXMLEnvelope SYSTEM "http://evil.example/x.dtd">'
+                f'<edXMLEnvelope xmlns="{NS}"/>').encode()
+
+
+@pytest.mark.parametrize("body", [XXE, BILLION_LAUGHS, EXTERNAL_DTD], ids=["xxe", "laughs", "dtd"])
+def test_hostile_xml_is_refused(body: bytes) -> None:
+    with pytest.raises(edxml.PackageError) as error:
+        edxml.parse(body)
+    assert error.value.status == 400
+    assert "forbidden XML construct" in error.value.message
+    assert "root:" not in error.value.message  # nothing of /etc/passwd leaks
+
+
+def test_truncated_xml_is_malformed() -> None:
+    body = packages.document(A, [B], "x,1")
+    with pytest.raises(edxml.PackageError, match="malformed XML") as error:
+        edxml.parse(body[: len(body) // 2])
+    assert error.value.status == 400
+
+
+def test_wrong_namespace_is_named() -> None:
+    body = packages.document(A, [B], "x,1").replace(NS.encode(), b"urn:not-edxml")
+    with pytest.raises(edxml.PackageError, match="urn:not-edxml") as error:
+        edxml.parse(body)
+    assert error.value.status == 422
+
+
+@pytest.mark.parametrize(
+    ("element", "message"),
+    [
+        (b"<DocumentId>x,1</DocumentId>", "MessageHeader/DocumentId"),
+        (b"<Subject>Subj</Subject>", "MessageHeader/Subject"),
+        (b"<Priority>0</Priority>", "MessageHeader/OtherInfo/Priority"),
+        (b"<To><OrganId>000.00.00.H41</OrganId></To>", "MessageHeader/To"),
+    ],
+)
+def test_missing_fields_are_named(element: bytes, message: str) -> None:
+    body = packages.document(A, [B], "x,1", subject="Subj")
+    assert element in body
+    with pytest.raises(edxml.PackageError) as error:
+        edxml.parse(body.replace(element, b""))
+    assert error.value.status == 422 and message in error.value.message
+
+
+def test_bad_priority_and_status_code() -> None:
+    with pytest.raises(edxml.PackageError, match="Priority"):
+        edxml.parse(packages.document(A, [B], "x,1").replace(b"<Priority>0", b"<Priority>9"))
+    with pytest.raises(edxml.PackageError, match="StatusCode"):
+        edxml.parse(packages.status(B, A, "x,1", "done"))
+
+
+def test_duplicate_recipient_is_refused() -> None:
+    with pytest.raises(edxml.PackageError, match="more than once"):
+        edxml.parse(packages.document(A, [B, B], "x,1"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_never_crash(body: bytes) -> None:
+    try:
+        edxml.parse(body)
+    except edxml.PackageError as error:
+        assert error.status in (400, 422)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(min_size=1, max_size=40).filter(lambda s: s.strip() == s and s.isprintable()))
+def test_any_printable_document_id_round_trips(document_id: str) -> None:
+    package = edxml.parse(packages.document(A, [B], document_id))
+    assert package.document_id == document_id
