@@ -1,0 +1,199 @@
+"""A real axis process on loopback: crash safety (kill -9), several workers, the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+
+import httpx
+import pytest
+
+from axis import packages
+from axis.client import AsyncClient, AxisError
+from tests.axis.conftest import AGENCIES, STORE_KINDS, A, B, C, postgres_url_or_skip, secret_of
+from tests.axis.server_process import ServerProcess
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_url(request, tmp_path):
+    """A store URL of each kind; PostgreSQL gets a fresh schema through the connection options."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "axis.db")
+        return
+    import psycopg
+
+    url = postgres_url_or_skip()
+    schema = "axis_srv_" + secrets.token_hex(6)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def directory_file(tmp_path):
+    path = tmp_path / "directory.csv"
+    path.write_text("code,name,secret\n" + "".join(
+        f"{code},Agency {code},{secret_of(code)}\n" for code in AGENCIES))
+    return str(path)
+
+
+def clients(url: str) -> dict[str, AsyncClient]:
+    return {code: AsyncClient(url, code, secret_of(code), timeout=10) for code in AGENCIES}
+
+
+async def test_kill_9_loses_nothing_acknowledged(store_url, directory_file) -> None:
+    server = ServerProcess(store_url, directory=directory_file).start()
+    try:
+        senders, per_sender = 4, 150
+        confirmed: dict[str, dict] = {}   # document id -> the 2xx answer
+        attempted: list[str] = []
+        acked_done: set[int] = set()      # deliveries to B whose ack "done" got a 2xx
+        stop = asyncio.Event()
+        axis = clients(server.url)
+
+        async def send_stream(worker: int) -> None:
+            for n in range(per_sender):
+                if stop.is_set():
+                    return
+                document_id = f"{A},2026/11/25,{worker}-{n}"
+                attempted.append(document_id)
+                try:
+                    confirmed[document_id] = await axis[A].send(
+                        packages.document(A, [B, C], document_id))
+                except (httpx.HTTPError, AxisError):
+                    stop.set()  # the server is gone; the outcome of this send is unknown
+                    return
+
+        async def ack_stream() -> None:
+            while not stop.is_set():
+                try:
+                    for item in (await axis[B].inbox(limit=50))["deliveries"]:
+                        await axis[B].ack(item["id"], "done")
+                        acked_done.add(item["id"])
+                except (httpx.HTTPError, AxisError):
+                    return
+
+        async def killer() -> None:
+            while len(confirmed) < 150:
+                await asyncio.sleep(0.01)
+            server.kill()
+
+        await asyncio.wait_for(asyncio.gather(*(send_stream(i) for i in range(senders)),
+                                              ack_stream(), killer()), 60)
+        assert server.process is not None and server.process.returncode == -9
+        assert 150 <= len(confirmed) < senders * per_sender
+        for client in axis.values():
+            await client.aclose()
+
+        server.start()  # same store: restart after the crash
+        axis = clients(server.url)
+        # Every confirmed send is there with all its deliveries, bytes unchanged.
+        for document_id, answer in confirmed.items():
+            assert [d["recipient"] for d in answer["deliveries"]] == [B, C]
+            for delivery in answer["deliveries"]:
+                body = await axis[delivery["recipient"]].fetch(delivery["id"])
+                assert document_id.encode() in body
+        # Retrying every send whose outcome was unknown creates nothing twice.
+        for document_id in attempted:
+            if document_id not in confirmed:
+                again = await axis[A].send(packages.document(A, [B, C], document_id))
+                confirmed[document_id] = again
+        for document_id, answer in list(confirmed.items())[:20]:
+            again = await axis[A].send(packages.document(A, [B, C], document_id))
+            assert again["duplicate"] and again["deliveries"] == answer["deliveries"]
+        # A consumer de-duplicating by delivery id drains B: nothing acked comes back, nothing
+        # appears twice, and every document arrives exactly once overall.
+        drained: list[int] = []
+        while items := (await axis[B].inbox(limit=200))["deliveries"]:
+            for item in items:
+                drained.append(item["id"])
+                await axis[B].ack(item["id"], "done")
+        assert not set(drained) & acked_done
+        assert len(drained) == len(set(drained))
+        expected_b = {next(d["id"] for d in a["deliveries"] if d["recipient"] == B)
+                      for a in confirmed.values()}
+        assert set(drained) | acked_done == expected_b
+        assert len(expected_b) == len(attempted)
+        assert (await axis[C].count())["edoc"] == len(attempted)
+        for client in axis.values():
+            await client.aclose()
+    finally:
+        server.stop()
+
+
+async def test_two_processes_share_postgresql_and_long_poll_across_them(tmp_path) -> None:
+    """A long poll on one axis process is woken by a send taken by another (LISTEN/NOTIFY)."""
+    import psycopg
+
+    url = postgres_url_or_skip()
+    schema = "axis_srv_" + secrets.token_hex(6)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    store = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    directory = tmp_path / "d.csv"
+    directory.write_text("".join(f"{c},Agency {c},{secret_of(c)}\n" for c in AGENCIES))
+    first = ServerProcess(store, directory=str(directory)).start()
+    second = ServerProcess(store).start()
+    try:
+        b = AsyncClient(first.url, B, secret_of(B))
+        a = AsyncClient(second.url, A, secret_of(A))
+        poll = asyncio.ensure_future(b.inbox(wait=10))
+        await asyncio.sleep(0.5)
+        assert not poll.done()
+        sent_at = time.monotonic()
+        await a.send(packages.document(A, [B], f"{A},2026/11/25,x"))
+        result = await asyncio.wait_for(poll, 5)
+        assert len(result["deliveries"]) == 1
+        assert time.monotonic() - sent_at < 0.5  # woken by NOTIFY, not by the 1 s re-check
+        # the same directory and data are visible from both processes
+        assert (await AsyncClient(second.url, B, secret_of(B)).count())["edoc"] == 1
+        await a.aclose()
+        await b.aclose()
+    finally:
+        first.stop()
+        second.stop()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+async def test_several_workers_aggregate_metrics(tmp_path, directory_file) -> None:
+    server = ServerProcess(str(tmp_path / "axis.db"), "--workers", "2",
+                           directory=directory_file).start()
+    try:
+        axis = clients(server.url)
+        for n in range(20):
+            await axis[A].send(packages.document(A, [B], f"{A},2026/11/25,{n}"))
+        # Separate connections spread over both workers; the counts must add up anyway.
+        total = 0.0
+        for _ in range(5):
+            async with httpx.AsyncClient() as fresh:
+                text = (await fresh.get(server.url + "/metrics")).text
+            total = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                        if line.startswith('axis_requests_total{operation="send",status="201"}'))
+            assert 'axis_pending_deliveries 20.0' in text
+        assert total == 20
+        for client in axis.values():
+            await client.aclose()
+    finally:
+        server.stop()
+
+
+def test_command_line_rejects_bad_options_in_one_line(tmp_path, capsys) -> None:
+    from lienthong.cli import main
+
+    assert main(["axis", "serve", "--port", "70000"]) == 2
+    assert capsys.readouterr().err.strip() == "lienthong: error: --port 70000: expected 1-65535"
+    bad = tmp_path / "d.csv"
+    bad.write_text("A1,One,short\n")
+    assert main(["axis", "serve", "--store", str(tmp_path / "a.db"),
+                 "--directory", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--directory" in err[0] and "line 1: secret of A1" in err[0]
+    assert main(["axis", "serve", "--store", str(tmp_path / "missing" / "a.db")]) == 2
+    assert "--store" in capsys.readouterr().err
