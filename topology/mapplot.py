@@ -49,8 +49,9 @@ def draw_map(network: Network, path: Path, title: str = "") -> None:
             ax.plot([axis.lon, national.lon], [axis.lat, national.lat], color="#555555",
                     linewidth=0.5, alpha=0.6, zorder=6)
     prov = [a for a in network.axes.values() if a.kind != "national"]
-    ax.scatter([a.lon for a in prov], [a.lat for a in prov], marker="s", s=22, c="black",
-               zorder=7, label=f"provincial/ministry axes ({len(prov)})")
+    ax.scatter([a.lon for a in prov], [a.lat for a in prov], marker="s", s=30,
+               facecolors="none", edgecolors="black", linewidths=0.9, zorder=7,
+               label=f"provincial/ministry axes ({len(prov)})")
     ax.scatter([national.lon], [national.lat], marker="*", s=260, c="gold", edgecolors="black",
                zorder=8, label="national axis")
     ax.set_xlabel("longitude")
