@@ -35,7 +35,9 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
-        self.log = tempfile.NamedTemporaryFile(prefix="axis-test-", suffix=".log", delete=False)
+        handle, name = tempfile.mkstemp(prefix="axis-test-", suffix=".log")
+        os.close(handle)
+        self.log_path = Path(name)
 
     def start(self, timeout: float = 30) -> ServerProcess:
         command = [sys.executable, "-m", "axis", "serve", "--port", str(self.port),
@@ -44,8 +46,10 @@ class ServerProcess:
             command += ["--directory", self.directory]
         env = {**os.environ, **self.env}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=self.log, start_new_session=True)
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env,
+                                            stdout=subprocess.DEVNULL, stderr=log,
+                                            start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -75,7 +79,7 @@ class ServerProcess:
 
     def output(self) -> str:
         """What the server wrote to stderr so far."""
-        return Path(self.log.name).read_text(errors="replace")
+        return self.log_path.read_text(errors="replace")
 
     def __enter__(self) -> ServerProcess:
         return self.start()
