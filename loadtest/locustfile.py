@@ -1,0 +1,174 @@
+"""Locust entry point: agency systems from a scenario, driving an axis over HTTP.
+
+    locust -f loadtest/locustfile.py --host http://127.0.0.1:8080 \\
+        --scenario scenarios/target-2020.toml --admin-token TOKEN
+
+works on its own (web UI or --headless, --processes N, --master/--worker on several machines);
+`lienthong loadtest` runs it headless and turns its output into a run directory. Options may also
+come from the environment (LIENTHONG_SCENARIO, LIENTHONG_ADMIN_TOKEN, ...). -u/-r/-t give the
+users (one agency group each), spawn rate and the length of the sending phase; the run then
+drains until every accepted delivery was fetched (or --drain-time passes) and stops by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a file by locust: make `loadtest` and `topology` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from locust import LoadTestShape, events
+from locust.runners import MasterRunner, WorkerRunner
+
+from loadtest import latency
+from loadtest.context import RunContext, build_context, resolve_settings
+from loadtest.directory import TargetError, check_target, register
+from loadtest.results import raw_results
+from loadtest.scenario import ScenarioError, read_scenario
+from loadtest.users import AgencySystemUser
+
+log = logging.getLogger("lienthong.loadtest")
+RAW_FILE = "locust-raw.json"
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser: Any) -> None:
+    group = parser.add_argument_group("lienthong")
+    group.add_argument("--scenario", env_var="LIENTHONG_SCENARIO", default="",
+                       help="scenario file (TOML)")
+    group.add_argument("--set", dest="lienthong_set", env_var="LIENTHONG_SET", default="",
+                       help="scenario overrides KEY=VALUE, separated by ';'")
+    group.add_argument("--time-scale", type=float, env_var="LIENTHONG_TIME_SCALE", default=0.0,
+                       help="scenario seconds per real second (default: the scenario's)")
+    group.add_argument("--admin-token", env_var="LIENTHONG_ADMIN_TOKEN", default="",
+                       help="the axis's admin token, to register the played agencies")
+    group.add_argument("--no-register", action="store_true", env_var="LIENTHONG_NO_REGISTER",
+                       default=False, help="agencies are registered already")
+    group.add_argument("--secret-key", env_var="LIENTHONG_SECRET_KEY", default="",
+                       help="key the agencies' secrets derive from (same on every worker)")
+    group.add_argument("--lienthong-out", env_var="LIENTHONG_OUT", default="",
+                       help="directory for the master's ledger, latencies and timeline")
+
+
+class _State:
+    context: RunContext | None = None
+    written = False
+    load_s = 0.0
+
+
+def _overrides(options: Any) -> list[str]:
+    return [item.strip() for item in options.lienthong_set.split(";") if item.strip()]
+
+
+@events.init.add_listener
+def _init(environment: Any, **_: Any) -> None:
+    options = environment.parsed_options
+    if options is None or not options.scenario:
+        log.error("lienthong: no scenario: pass --scenario FILE or set LIENTHONG_SCENARIO")
+        sys.exit(2)
+    try:
+        scenario = read_scenario(options.scenario, _overrides(options))
+    except ScenarioError as error:
+        log.error("lienthong: %s", error)
+        sys.exit(2)
+    runner = environment.runner
+    role = ("master" if isinstance(runner, MasterRunner)
+            else "worker" if isinstance(runner, WorkerRunner) else "local")
+    key = options.secret_key or os.environ.get("LIENTHONG_SECRET_KEY") or ""
+    if not key and role != "worker":
+        key = secrets.token_hex(16)
+        options.secret_key = key  # the master sends custom options on to its workers
+    run_time = getattr(options, "run_time", None)
+    settings = resolve_settings(scenario, users=getattr(options, "num_users", None),
+                                spawn_rate=getattr(options, "spawn_rate", None),
+                                load_s=float(run_time) if run_time else None,
+                                time_scale=options.time_scale or None, secret_key=key)
+    context = build_context(scenario, settings, role)
+    context.collector.attach(runner)
+    _State.context = context
+    AgencySystemUser.run_context = context
+    log.info("lienthong: %s: %d agency systems (%d sending) in %d groups; intended %.3f "
+             "documents/s", scenario.name, len(context.plan.by_code), len(context.plan.senders),
+             len(context.plan.groups), context.intended_send_rate)
+
+    if role != "master":
+        @events.request.add_listener
+        def _count(request_type: str, **__: Any) -> None:
+            if request_type != latency.E2E:
+                context.collector.timeline.count("requests", time.time())
+
+
+@events.test_start.add_listener
+def _test_start(environment: Any, **_: Any) -> None:
+    context = _State.context
+    if context is None:
+        return
+    collector = context.collector
+    if collector.role != "worker":
+        options = environment.parsed_options
+        if environment.host and not options.no_register:
+            try:
+                check_target(environment.host)
+                count = register(environment.host, options.admin_token,
+                                 context.plan.agencies, context.settings.secret_key)
+            except TargetError as error:
+                log.error("lienthong: %s", error)
+                environment.runner.quit()
+                return
+            log.info("lienthong: registered %d agency systems at %s", count, environment.host)
+        collector.start(context.settings.load_s)
+    collector.start_reporting()
+
+
+class AgencySystems(AgencySystemUser):
+    """The one user class: see `loadtest.users.AgencySystemUser`."""
+
+
+class LoadThenDrain(LoadTestShape):
+    """All users for the sending phase, then keep them (polling) until the drain is over."""
+
+    use_common_options = True
+
+    def tick(self) -> tuple[int, float] | None:
+        context = _State.context
+        if context is None:
+            return None
+        settings = context.settings
+        elapsed = self.get_run_time()
+        users = len(context.plan.groups)
+        if elapsed < settings.load_s:
+            return users, settings.spawn_rate
+        if elapsed < settings.load_s + settings.drain_s and not context.collector.quiet():
+            return users, settings.spawn_rate
+        _write_results(context, drained=elapsed < settings.load_s + settings.drain_s)
+        return None
+
+
+def _write_results(context: RunContext, drained: bool) -> None:
+    if _State.written:
+        return
+    _State.written = True
+    options = context.collector.runner.environment.parsed_options
+    data = raw_results(context, drained=drained, end=time.time())
+    reconciliation = data["reconciliation"]
+    log.info("lienthong: drain %s; lost %d, duplicates %d, e2e p99 %s s",
+             "complete" if drained else "timed out", reconciliation["lost_total"],
+             reconciliation["duplicates"], data["latency"]["deliver"]["p99"])
+    out = options.lienthong_out
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / RAW_FILE).write_text(json.dumps(data, indent=1))
+
+
+@events.quitting.add_listener
+def _quitting(environment: Any, **_: Any) -> None:
+    context = _State.context
+    if context is not None and context.collector.role != "worker" and context.collector.clock:
+        _write_results(context, drained=False)
