@@ -1,0 +1,264 @@
+"""`lienthong loadtest SCENARIO`: drive an axis with the scenario's agency systems, then write a
+run directory with the simulator's names, and fail when a threshold fails.
+
+Without --target a fresh reference axis is served on loopback (SQLite in the run directory) and
+stopped afterwards. Exit status: 0 when every threshold holds, 1 when one fails (p99 end-to-end
+latency, failure ratio, any loss), 2 on bad input or an unusable target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from lienthong.errors import UserError
+
+LATENCY_KEYS = ("p50", "p90", "p99", "max", "mean", "mean_ci95")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "loadtest",
+        help="drive an axis with the scenario's agency systems (Locust) and check the result",
+        description="Open-model load test: agency systems sampled from the scenario send at "
+        "intended times, poll, fetch, acknowledge and answer; after a drain the ledger "
+        "reconciles (lost, duplicates). Exit 1 when a threshold fails.",
+    )
+    parser.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    parser.add_argument("--target", metavar="URL",
+                        help="axis to test (default: a fresh reference axis on 127.0.0.1)")
+    parser.add_argument("--admin-token", default=os.environ.get("LIENTHONG_ADMIN_TOKEN"),
+                        help="the target's admin token (or $LIENTHONG_ADMIN_TOKEN)")
+    parser.add_argument("--users", type=int, metavar="N",
+                        help="Locust users, each playing loadtest.agencies_per_user senders")
+    parser.add_argument("--spawn-rate", type=float, metavar="R", help="users started per second")
+    parser.add_argument("--run-time", metavar="T",
+                        help="length of the sending phase: 60, 60s, 5m, 1h (a drain follows)")
+    parser.add_argument("--time-scale", type=float, metavar="X",
+                        help="scenario seconds per real second (48: a working day in 10 min)")
+    parser.add_argument("--processes", type=int, default=1, metavar="N",
+                        help="Locust worker processes on this machine (default 1)")
+    parser.add_argument("--max-p99", type=float, metavar="S",
+                        help="fail when p99 end-to-end latency exceeds S seconds")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="run directory to write")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        dest="overrides", help="override a scenario key (repeatable)")
+    parser.set_defaults(run=run)
+
+
+def parse_duration(text: str | None) -> float | None:
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*", text)
+    if not match or float(match.group(1)) <= 0:
+        raise UserError(f"--run-time {text!r}: expected a positive duration such as 60, 60s, 5m")
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[match.group(2)]
+
+
+def axis_command() -> list[str]:
+    return [sys.executable, "-m", "lienthong", "axis", "serve", "--host", "{host}",
+            "--port", "{port}", "--store", "{store}", "--admin-token", "{token}",
+            "--log-level", "warning"]
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    for name in ("users", "processes"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UserError(f"--{name} {value}: expected a positive integer")
+    for name in ("spawn_rate", "time_scale", "max_p99"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            raise UserError(f"--{name.replace('_', '-')} {value:g}: expected a positive number")
+    if args.processes > (os.cpu_count() or 1) * 4:
+        raise UserError(f"--processes {args.processes}: more than 4 per CPU core")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lienthong.results import default_run_dir, prepare_run_dir
+    from lienthong.scenario import load_scenario
+    from loadtest.directory import TargetError
+    from loadtest.runner import RunRequest
+    from loadtest.runner import run as run_load
+    from loadtest.scenario import ScenarioError
+
+    _check_args(args)
+    run_time = parse_duration(args.run_time)
+    loaded = load_scenario(args.scenario, args.overrides)  # strict: every section, every key
+    out = args.out or default_run_dir(Path("results"), loaded.scenario.name, "loadtest")
+    prepare_run_dir(out)
+    request = RunRequest(scenario=args.scenario, out=out, overrides=list(args.overrides),
+                         target=args.target, admin_token=args.admin_token, users=args.users,
+                         spawn_rate=args.spawn_rate, run_time_s=run_time,
+                         time_scale=args.time_scale, processes=args.processes,
+                         axis_command=axis_command())
+    target = args.target or "a fresh reference axis on 127.0.0.1"
+    print(f"lienthong loadtest: {loaded.scenario.name} -> {target}; results in {out}",
+          flush=True)
+    try:
+        output = run_load(request)
+    except (TargetError, ScenarioError) as error:
+        raise UserError(str(error)) from None
+    summary = write_run(out, loaded, output, args)
+    print(headline(summary))
+    failed = [name for name, check in summary["thresholds"].items() if not check["ok"]]
+    if failed:
+        for name in failed:
+            check = summary["thresholds"][name]
+            print(f"lienthong loadtest: FAILED {name}: {check['value']} > {check['limit']}",
+                  file=sys.stderr)
+        return 1
+    return 0
+
+
+# -- the run directory ---------------------------------------------------------------------------
+
+def locust_failures(out: Path) -> tuple[int, int]:
+    """(requests, failures) over the HTTP rows of Locust's stats CSV (E2E rows excluded)."""
+    path = out / "locust_stats.csv"
+    if not path.is_file():
+        return 0, 0
+    requests = failures = 0
+    with path.open() as handle:
+        for row in csv.DictReader(handle):
+            if row.get("Name") == "Aggregated" or row.get("Type") == "E2E":
+                continue
+            requests += int(row.get("Request Count") or 0)
+            failures += int(row.get("Failure Count") or 0)
+    return requests, failures
+
+
+def _latency(entry: dict[str, Any]) -> dict[str, Any]:
+    return {key: entry.get(key) for key in (*LATENCY_KEYS, "p999", "count")}
+
+
+def _sla_fraction(output: Any, ack_points: list[float], lost: int, deliveries: int
+                  ) -> float | None:
+    """Share of document deliveries acknowledged within the legal window, the window taken in
+    scenario time and so divided by the time scale."""
+    if not deliveries:
+        return None
+    context = output.context
+    calendar = context.calendar
+    start = calendar.day_offset_s(calendar.days[0]) + context.profile.start_of_day_s
+    window_real = (calendar.sla_deadline(start) - start) / context.settings.time_scale
+    if not ack_points:
+        return 0.0
+    within = sum(1 for value in ack_points[:-1] if value <= window_real) / (len(ack_points) - 1)
+    return within * (deliveries - lost) / deliveries
+
+
+def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from hdrh.histogram import HdrHistogram
+
+    from lienthong.compare import plot_run
+    from lienthong.results import tool_versions, write_cdf, write_summary, write_timeseries
+    from loadtest.latency import quantile_points
+
+    raw = output.raw
+    settings = raw["settings"]
+    rec = raw["reconciliation"]
+    counters = raw["counters"]
+    duration = max(raw["end"] - raw["start"], 1e-9)
+    load_s = settings["load_s"]
+    points = {name: quantile_points(HdrHistogram.decode(text.encode()))
+              for name, text in raw["histograms"].items()}
+    write_cdf(out, points.get("deliver", []))
+    if points.get("ack"):
+        write_cdf(out, points["ack"], "ack")
+    start_of_day = output.context.profile.start_of_day_s
+    write_timeseries(out, [{"time_s": start_of_day + row["second"] * settings["time_scale"],
+                            "bin_s": settings["time_scale"], "sent_per_s": row["sent_per_s"],
+                            "delivered_per_s": row["delivered_per_s"],
+                            "requests_per_s": row["requests_per_s"], "backlog": row["backlog"]}
+                           for row in raw["timeline"]])
+    requests, failures = locust_failures(out)
+    delivered_rates = [row["delivered_per_s"] for row in raw["timeline"]]
+    edoc_deliveries = rec["deliveries"]["edoc"]
+    lost_total = rec["lost_total"]
+    scheduled = counters.get("scheduled_sends", 0)
+    lt = loaded.scenario.loadtest
+    p99 = raw["latency"].get("deliver", {}).get("p99")
+    p99_limit = args.max_p99 or lt.p99_latency_s
+    failure_ratio = failures / requests if requests else 0.0
+    thresholds = {
+        "lost": {"limit": lt.max_lost, "value": lost_total, "ok": lost_total <= lt.max_lost},
+        "failure_ratio": {"limit": lt.max_failure_ratio, "value": round(failure_ratio, 6),
+                          "ok": failure_ratio <= lt.max_failure_ratio},
+    }
+    if p99_limit is not None:
+        thresholds["p99_latency_s"] = {"limit": p99_limit, "value": p99,
+                                       "ok": p99 is not None and p99 <= p99_limit}
+    summary = {
+        "kind": "loadtest",
+        "scenario": loaded.scenario.name,
+        "scenario_sha256": loaded.sha256,
+        "seed": loaded.scenario.seed,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": tool_versions(),
+        "documents": rec["documents"].get("edoc", 0),
+        "deliveries": edoc_deliveries,
+        "delivered": rec["delivered"]["edoc"],
+        "lost": lost_total,
+        "in_flight": 0,
+        "duplicates": rec["duplicates"],
+        "unexpected": rec["unexpected"],
+        "requests_per_s": requests / duration,
+        "throughput_per_s": {"mean": rec["delivered"]["edoc"] / load_s,
+                             "peak": max(delivered_rates, default=0)},
+        "latency_s": _latency(raw["latency"].get("deliver", {})),
+        "ack_latency_s": _latency(raw["latency"].get("ack", {})),
+        "status_latency_s": _latency(raw["latency"].get("status deliver", {})),
+        "sla_met_fraction": _sla_fraction(output, points.get("ack", []), rec["lost"]["edoc"],
+                                          edoc_deliveries),
+        "statuses": {"sent": rec["documents"].get("status", 0),
+                     "delivered": rec["delivered"]["status"], "lost": rec["lost"]["status"]},
+        "intended_send_rate": raw["intended_send_rate"],
+        "scheduled_send_rate": raw["scheduled_send_rate"],
+        "achieved_send_rate": raw["achieved_send_rate"],
+        "late_sends": counters.get("late_sends", 0),
+        "late_send_fraction": counters.get("late_sends", 0) / scheduled if scheduled else 0.0,
+        "failed_sends": counters.get("failed_sends", 0),
+        "requests": requests,
+        "failures": failures,
+        "failure_ratio": failure_ratio,
+        "drained": raw["drained"],
+        "lost_examples": rec["lost_examples"],
+        "users": settings["users"],
+        "agencies": raw["agencies"],
+        "processes": args.processes,
+        "time_scale": settings["time_scale"],
+        "time_base": "real",
+        "load_s": load_s,
+        "shape": settings["shape"],
+        "delivery_mode": settings["mode"],
+        "poll_interval_s": settings["poll_interval_s"],
+        "target": output.target,
+        "bundled_axis": output.bundled_axis,
+        "thresholds": thresholds,
+        "passed": all(check["ok"] for check in thresholds.values()),
+        "wall_time_s": output.wall_time_s,
+    }
+    write_summary(out, summary)
+    plot_run(out)
+    return summary
+
+
+def headline(summary: dict[str, Any]) -> str:
+    lat = summary["latency_s"]
+
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value * 1000:.1f} ms"
+
+    return (f"documents {summary['documents']}, deliveries {summary['deliveries']}, delivered "
+            f"{summary['delivered']}, lost {summary['lost']}, duplicates "
+            f"{summary['duplicates']}; e2e p50 {ms(lat['p50'])}, p99 {ms(lat['p99'])}; send rate "
+            f"{summary['achieved_send_rate']:.3f}/s achieved vs {summary['intended_send_rate']:.3f}"
+            f"/s intended ({summary['late_sends']} late); failure ratio "
+            f"{summary['failure_ratio']:.4f}; {'PASSED' if summary['passed'] else 'FAILED'}")

@@ -1,0 +1,189 @@
+"""The headless run: a target (a fresh reference axis on loopback unless one is given), the
+played agencies registered, Locust as a subprocess (so `--processes N` works exactly as with
+plain `locust`), the target's metrics scraped at the end, everything cleaned up.
+
+The run directory receives Locust's CSV statistics (`locust_*.csv`), its log (`locust.log`),
+the master's raw account (`locust-raw.json`), the target's Prometheus text (`metrics.prom`) and,
+for a bundled axis, its log (`axis.log`) and SQLite store. Turning these into `summary.json` is
+`lienthong loadtest`'s job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loadtest.context import RunContext, build_context, resolve_settings
+from loadtest.directory import TargetError, check_target, register, scrape_metrics
+from loadtest.scenario import read_scenario
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+RAW_FILE = "locust-raw.json"
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class RunRequest:
+    scenario: Path
+    out: Path
+    overrides: list[str] = field(default_factory=list)
+    target: str | None = None
+    admin_token: str | None = None
+    users: int | None = None
+    spawn_rate: float | None = None
+    run_time_s: float | None = None
+    time_scale: float | None = None
+    processes: int = 1
+    axis_command: Sequence[str] = ()
+    """argv that serves the reference axis; {host} {port} {store} {token} are filled in."""
+    axis_env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunOutput:
+    raw: dict[str, Any]
+    context: RunContext
+    target: str
+    bundled_axis: bool
+    metrics: str | None
+    wall_time_s: float
+    locust_returncode: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(path: Path, lines: int = 3) -> str:
+    try:
+        text = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return " | ".join(text[-lines:])
+
+
+def _stop(process: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """SIGINT the process group we started, then SIGKILL it if it lingers."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def bundled_axis(command: Sequence[str], env: dict[str, str], out: Path, token: str
+                 ) -> Iterator[str]:
+    """Serve the reference axis on a free loopback port with a fresh SQLite store."""
+    if not command:
+        raise TargetError("no --target given and no reference axis to start")
+    port = free_port()
+    store = out / "axis.sqlite3"
+    for stale in out.glob("axis.sqlite3*"):
+        stale.unlink()
+    fill = {"host": LOOPBACK, "port": str(port), "store": str(store), "token": token}
+    argv = [part.format(**fill) for part in command]
+    full_env = {**os.environ, **{k: v.format(**fill) for k, v in env.items()}}
+    log_path = out / "axis.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=full_env,
+                                   start_new_session=True)
+    base = f"http://{LOOPBACK}:{port}"
+    try:
+        deadline = time.monotonic() + 30.0
+        while True:
+            if process.poll() is not None:
+                raise TargetError(f"the reference axis exited at start ({process.returncode}): "
+                                  f"{_tail(log_path)}")
+            try:
+                check_target(base, timeout=2.0)
+                break
+            except TargetError:
+                if time.monotonic() > deadline:
+                    raise TargetError(f"the reference axis did not answer /healthz within 30 s: "
+                                      f"{_tail(log_path)}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        _stop(process)
+
+
+def locust_argv(request: RunRequest, target: str, context: RunContext, key: str,
+                token: str) -> list[str]:
+    settings = context.settings
+    argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+            "--host", target, "-u", str(settings.users), "-r", f"{settings.spawn_rate:g}",
+            "-t", f"{max(1, round(settings.load_s))}s", "--scenario", str(request.scenario),
+            "--time-scale", f"{settings.time_scale:g}", "--secret-key", key, "--no-register",
+            "--admin-token", token, "--lienthong-out", str(request.out),
+            "--csv", str(request.out / "locust"), "--only-summary", "--loglevel", "INFO"]
+    if request.overrides:
+        argv += ["--set", ";".join(request.overrides)]
+    if request.processes > 1:
+        port = free_port()
+        argv += ["--processes", str(request.processes), "--master-bind-host", LOOPBACK,
+                 "--master-bind-port", str(port), "--master-host", LOOPBACK,
+                 "--master-port", str(port)]
+    return argv
+
+
+def run(request: RunRequest) -> RunOutput:
+    """One complete headless run; raises `TargetError` or `ScenarioError` on bad input."""
+    started = time.monotonic()
+    scenario = read_scenario(request.scenario, request.overrides)
+    settings = resolve_settings(scenario, users=request.users, spawn_rate=request.spawn_rate,
+                                load_s=request.run_time_s, time_scale=request.time_scale)
+    context = build_context(scenario, settings, "local")
+    key = secrets.token_hex(16)
+    request.out.mkdir(parents=True, exist_ok=True)
+    bundled = request.target is None
+    token = request.admin_token or (secrets.token_hex(16) if bundled else "")
+    if bundled:
+        target_cm: contextlib.AbstractContextManager[str] = bundled_axis(
+            request.axis_command, request.axis_env, request.out, token)
+    else:
+        target_cm = contextlib.nullcontext(request.target.rstrip("/"))
+    with target_cm as target:
+        check_target(target)
+        if not token:
+            raise TargetError(f"target {target}: an admin token is needed to register the "
+                              "played agencies (--admin-token or LIENTHONG_ADMIN_TOKEN)")
+        register(target, token, context.plan.agencies, key)
+        argv = locust_argv(request, target, context, key, token)
+        limit = settings.load_s + settings.drain_s + 120.0
+        with (request.out / "locust.log").open("wb") as log:
+            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+            try:
+                returncode = process.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                _stop(process)
+                returncode = -1
+        metrics = scrape_metrics(target)
+    if metrics is not None:
+        (request.out / "metrics.prom").write_text(metrics)
+    raw_path = request.out / RAW_FILE
+    if not raw_path.is_file():
+        raise TargetError(f"Locust did not finish the run (exit {returncode}); see "
+                          f"{request.out / 'locust.log'}: {_tail(request.out / 'locust.log')}")
+    raw = json.loads(raw_path.read_text())
+    return RunOutput(raw, context, target, bundled, metrics, time.monotonic() - started,
+                     returncode)
