@@ -19,7 +19,14 @@ from pydantic import Field, ValidationError
 
 from lienthong.errors import UserError
 from loadtest.config import LoadTestConfig
-from sim.config import AxisCapacity, DeliveryConfig, FailureConfig, SimulationConfig
+from sim.config import (
+    AxisCapacity,
+    Broadcast,
+    DeliveryConfig,
+    FailureConfig,
+    SimulationConfig,
+    TrafficConfig,
+)
 from topology.config import (
     CalendarConfig,
     DemandConfig,
@@ -50,6 +57,8 @@ class Scenario(StrictModel):
     failures: FailureConfig = Field(default_factory=FailureConfig)
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
     loadtest: LoadTestConfig = Field(default_factory=LoadTestConfig)
+    traffic: TrafficConfig | None = None
+    broadcasts: list[Broadcast] = Field(default_factory=list)
 
     @property
     def name(self) -> str:

@@ -1,19 +1,23 @@
-"""Scenario sections the simulator owns: axis capacity, delivery mode, failures, run settings.
+"""Scenario sections the simulator owns: axis capacity, delivery mode, failures, traffic, run.
 
 Strict pydantic models (unknown keys are errors), composed into the scenario by
-`lienthong.scenario`. Defaults are assumptions until calibrated (`lienthong calibrate`).
+`lienthong.scenario`. Operation costs are assumptions (a small Go/Java service on one core per
+worker does a metadata write in a few ms); the calibration of baseline-2019 fits the traffic, not
+these costs, because the published figures are counts, not timings (docs/simulation.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
-from topology.config import StrictModel
+from topology.config import AGENCY_KINDS, StrictModel, parse_period
 
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
+Priority = Annotated[int, Field(ge=0, le=3)]
 
 
 class OperationCost(StrictModel):
@@ -21,6 +25,16 @@ class OperationCost(StrictModel):
 
     fixed_ms: NonNegative = 2.0
     per_kb_ms: NonNegative = 0.0
+
+    def seconds(self, size_bytes: float) -> float:
+        return (self.fixed_ms + self.per_kb_ms * size_bytes / 1024.0) / 1000.0
+
+
+class AxisOverride(StrictModel):
+    """Capacity of one named axis (e.g. 'axis:national'), replacing the default."""
+
+    workers: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    service_mean_s: Positive | None = None
 
 
 class AxisCapacity(StrictModel):
@@ -32,12 +46,27 @@ class AxisCapacity(StrictModel):
         description="If set, every operation costs an exponential time of this mean and the "
         "per-operation costs are ignored (used by the analytic validation scenarios).",
     )
-    send: OperationCost = OperationCost(fixed_ms=4.0, per_kb_ms=0.02)
-    poll: OperationCost = OperationCost(fixed_ms=0.5)
-    fetch: OperationCost = OperationCost(fixed_ms=2.0, per_kb_ms=0.01)
-    ack: OperationCost = OperationCost(fixed_ms=1.0)
-    status: OperationCost = OperationCost(fixed_ms=2.0)
-    relay: OperationCost = OperationCost(fixed_ms=2.0, per_kb_ms=0.01)
+    send: OperationCost = Field(default_factory=lambda: OperationCost(fixed_ms=4.0, per_kb_ms=0.02))
+    poll: OperationCost = Field(default_factory=lambda: OperationCost(fixed_ms=0.5))
+    fetch: OperationCost = Field(
+        default_factory=lambda: OperationCost(fixed_ms=2.0, per_kb_ms=0.01))
+    ack: OperationCost = Field(default_factory=lambda: OperationCost(fixed_ms=1.0))
+    status: OperationCost = Field(default_factory=lambda: OperationCost(fixed_ms=2.0))
+    relay: OperationCost = Field(
+        default_factory=lambda: OperationCost(fixed_ms=2.0, per_kb_ms=0.01))
+    overrides: dict[str, AxisOverride] = Field(
+        default_factory=dict,
+        description="Per-axis capacity by axis name, e.g. overrides.'axis:national'.workers = 32.",
+    )
+
+    def for_axis(self, name: str) -> tuple[int, float | None]:
+        """(workers, service_mean_s) of one axis after overrides."""
+        override = self.overrides.get(name)
+        workers, mean = self.workers, self.service_mean_s
+        if override is not None:
+            workers = override.workers or workers
+            mean = override.service_mean_s or mean
+        return workers, mean
 
 
 class DeliveryConfig(StrictModel):
@@ -49,7 +78,15 @@ class DeliveryConfig(StrictModel):
     registration_delay_s: NonNegative = Field(
         default=600.0, description="Mean time from fetch to status 03 (registered)."
     )
-
+    acknowledge: bool = Field(
+        default=True, description="Recipients acknowledge each fetched delivery (an ack request)."
+    )
+    status_messages: bool = Field(
+        default=True, description="Recipients send status 01 on fetch and 03 after registration."
+    )
+    status_size_kb: Positive = Field(
+        default=4.0, description="Size of an edXML status package (assumption)."
+    )
 
 
 class OutageWindow(StrictModel):
@@ -69,9 +106,16 @@ class FailureConfig(StrictModel):
     retry_initial_s: Positive = 30.0
     retry_max_s: Positive = 1200.0
 
+    @model_validator(mode="after")
+    def _retry_order(self) -> FailureConfig:
+        if self.retry_max_s < self.retry_initial_s:
+            raise ValueError(f"retry_max_s ({self.retry_max_s:g}) is below retry_initial_s "
+                             f"({self.retry_initial_s:g})")
+        return self
+
 
 class SimulationConfig(StrictModel):
-    """Run settings: replications, warm-up and how long to run."""
+    """Run settings: replications, warm-up, how long to run and what to simulate."""
 
     replications: Annotated[int, Field(ge=1, le=1000)] = 1
     days: Annotated[int, Field(ge=1, le=3660)] | None = Field(
@@ -79,5 +123,59 @@ class SimulationConfig(StrictModel):
     )
     warmup_s: NonNegative = 0.0
     horizon_s: Positive | None = Field(
-        default=None, description="Simulate this many seconds instead of calendar days."
+        default=None, description="Simulate this many seconds instead of calendar days "
+        "(required with [traffic])."
     )
+    scope: Literal["all", "national"] = Field(
+        default="all",
+        description="'national': simulate only deliveries whose route crosses the national axis "
+        "(what the national axis counts); traffic inside a province is left out.",
+    )
+    bin_s: Positive | None = Field(
+        default=None, description="Time-series bin; default: about 500 bins over the run."
+    )
+    drain_limit_s: Positive = Field(
+        default=7 * 86400.0,
+        description="After the last arrival, keep simulating until everything is delivered, "
+        "at most this long; what is left then is reported as in_flight.",
+    )
+
+
+class Flow(StrictModel):
+    """One sender -> recipient pair of the Poisson traffic, by agency code, with its share."""
+
+    sender: str
+    recipient: str
+    share: Positive = 1.0
+
+
+class TrafficConfig(StrictModel):
+    """Stationary Poisson traffic instead of the calendar demand (validation scenarios)."""
+
+    rate_per_s: Positive
+    flows: list[Flow] = Field(min_length=1)
+    size_kb: Positive | None = Field(
+        default=None, description="Fixed package size; default: the demand's size distribution."
+    )
+
+
+class Broadcast(StrictModel):
+    """One sender to every connected agency of a kind, at a time of day (every working day, or
+    one date)."""
+
+    sender: str = Field(description="Agency code of the sender, e.g. '000.00.00.G22'.")
+    to_kind: str
+    time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    date: dt.date | None = None
+    priority: Priority = 1
+
+    @field_validator("to_kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in AGENCY_KINDS:
+            raise ValueError(f"unknown agency kind {value!r}; expected one of {AGENCY_KINDS}")
+        return value
+
+    def seconds_of_day(self) -> int:
+        start, _ = parse_period(f"{self.time}-24:00")
+        return start

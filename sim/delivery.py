@@ -1,0 +1,171 @@
+"""How recipients get their items: polling every T s, long polling, or push.
+
+Poll. Every connected system polls its axis every T seconds at its own phase (drawn once,
+uniform on [0, T), from the stream "poll:phase"). Its idle polls are load only and are
+aggregated per axis (sim/axis_server.py). When an item lands in a mailbox, the model computes
+the recipient's next poll instant from its phase, tau = phase + T * ceil((ready - phase) / T),
+and schedules that one poll as a real request: the item waits exactly as long as it would wait
+for that poll, and the list request queues at the axis like any other. The response lists what
+is ready when the list is served; the client then fetches and acknowledges each item in turn,
+one request after another (each queues at the axis). Items arriving while a poll is pending ride
+on it; items arriving later wait for the next instant.
+
+Long poll. Each system keeps a request open; the axis answers when an item arrives, or after the
+timeout (idle re-polls: rate N / timeout, aggregated like polls). The client then fetches and
+acknowledges as above.
+
+Push. The axis pushes each item as part of the operation that stores it (its service includes
+one fetch cost per item pushed), so push adds no queueing step; the recipient then acknowledges.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sim.events import Call, at
+from sim.packages import Item
+
+if TYPE_CHECKING:
+    from sim.model import NetworkSim
+
+
+class Recipients:
+    """Mailboxes and client behaviour of every connected system, for one delivery mode."""
+
+    def __init__(self, sim: NetworkSim, mode: str, interval_s: float, phases: list[float],
+                 acknowledge: bool) -> None:
+        self.sim = sim
+        self.mode = mode
+        self.interval = interval_s
+        self.phases = phases
+        self.acknowledge = acknowledge
+        self.mailbox: dict[int, list[Item]] = {}
+        self.poll_pending: set[int] = set()
+        self.chain: dict[int, deque[Item]] = {}
+        self.polls_with_work = 0
+        self.deposit: Callable[[Item, float], None] = {
+            "poll": self._deposit_poll, "long_poll": self._deposit_long_poll,
+            "push": self._deposit_push,
+        }[mode]
+
+    # -- poll -------------------------------------------------------------------------------
+
+    def next_poll(self, recipient: int, t: float) -> float:
+        phase = self.phases[recipient]
+        return phase + self.interval * math.ceil((t - phase) / self.interval)
+
+    def _deposit_poll(self, item: Item, ready: float) -> None:
+        item.ready = ready
+        recipient = item.recipient
+        box = self.mailbox.get(recipient)
+        if box is None:
+            self.mailbox[recipient] = [item]
+        else:
+            box.append(item)
+        if recipient not in self.poll_pending:
+            self.poll_pending.add(recipient)
+            at(self.sim.env, self.next_poll(recipient, ready) + self.sim.ag_latency[recipient],
+               self._poll_arrives, recipient)
+
+    def _poll_arrives(self, event: Call) -> None:
+        recipient = event.arg
+        sim = self.sim
+        sim.servers[sim.ag_axis[recipient]].submit(sim.cost_poll, 0, self._listed, recipient)
+
+    def _listed(self, finish: float, recipient: int) -> None:
+        self.polls_with_work += 1
+        box = self.mailbox[recipient]
+        take = [item for item in box if item.ready <= finish]
+        rest = [item for item in box if item.ready > finish]
+        if rest:
+            self.mailbox[recipient] = rest
+            at(self.sim.env, self.next_poll(recipient, max(finish, min(i.ready for i in rest)))
+               + self.sim.ag_latency[recipient], self._poll_arrives, recipient)
+        else:
+            del self.mailbox[recipient]
+            self.poll_pending.discard(recipient)
+        if take:
+            self._enqueue(recipient, take, finish + 2.0 * self.sim.ag_latency[recipient])
+
+    # -- long poll ----------------------------------------------------------------------------
+
+    def _deposit_long_poll(self, item: Item, ready: float) -> None:
+        item.ready = ready
+        self._enqueue(item.recipient, [item], ready + 2.0 * self.sim.ag_latency[item.recipient])
+
+    # -- fetch and acknowledge, one request at a time per client -------------------------------
+
+    def _enqueue(self, recipient: int, items: list[Item], when: float) -> None:
+        chain = self.chain.get(recipient)
+        if chain:
+            chain.extend(items)
+            return
+        self.chain[recipient] = deque(items)
+        at(self.sim.env, when, self._fetch_arrives, recipient)
+
+    def _fetch_arrives(self, event: Call) -> None:
+        recipient = event.arg
+        sim = self.sim
+        item = self.chain[recipient][0]
+        package = item.package
+        sim.servers[sim.ag_axis[recipient]].submit(sim.fetch_cost(package), package.priority,
+                   self._fetched, recipient)
+
+    def _fetched(self, finish: float, recipient: int) -> None:
+        sim = self.sim
+        chain = self.chain[recipient]
+        item = chain[0]
+        fetched = finish + sim.to_agency_s(recipient, item.package.size)
+        sim.on_fetched(item, fetched)
+        if self.acknowledge:
+            at(sim.env, fetched + sim.ag_latency[recipient], self._ack_arrives, recipient)
+            return
+        item.acked = fetched
+        sim.on_acked(item, fetched)
+        chain.popleft()
+        self._next(recipient, fetched)
+
+    def _ack_arrives(self, event: Call) -> None:
+        recipient = event.arg
+        sim = self.sim
+        item = self.chain[recipient][0]
+        sim.servers[sim.ag_axis[recipient]].submit(sim.cost_ack, item.package.priority, self._acked,
+                   recipient)
+
+    def _acked(self, finish: float, recipient: int) -> None:
+        sim = self.sim
+        item = self.chain[recipient].popleft()
+        acked = finish + sim.ag_latency[recipient]
+        sim.on_acked(item, acked)
+        self._next(recipient, acked)
+
+    def _next(self, recipient: int, t: float) -> None:
+        if self.chain[recipient]:
+            at(self.sim.env, t + self.sim.ag_latency[recipient], self._fetch_arrives, recipient)
+        else:
+            del self.chain[recipient]
+
+    # -- push ---------------------------------------------------------------------------------
+
+    def _deposit_push(self, item: Item, ready: float) -> None:
+        sim = self.sim
+        recipient = item.recipient
+        item.ready = ready
+        fetched = ready + sim.to_agency_s(recipient, item.package.size)
+        sim.on_fetched(item, fetched)
+        if self.acknowledge:
+            at(sim.env, fetched + sim.ag_latency[recipient], self._push_ack_arrives, item)
+        else:
+            sim.on_acked(item, fetched)
+
+    def _push_ack_arrives(self, event: Call) -> None:
+        item = event.arg
+        sim = self.sim
+        sim.servers[sim.ag_axis[item.recipient]].submit(sim.cost_ack, item.package.priority,
+                   self._push_acked, item)
+
+    def _push_acked(self, finish: float, item: Item) -> None:
+        self.sim.on_acked(item, finish + self.sim.ag_latency[item.recipient])

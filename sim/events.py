@@ -1,0 +1,40 @@
+"""Scheduled callbacks on SimPy's event loop: one heap entry, no generator, no process.
+
+A SimPy process costs several events per step (the timeout, the resumption, the process's own
+termination). Most of what happens in the axis network is "at time t, call f(x)": a package
+arriving at an axis, a recipient polling. `Call` is the smallest object `simpy.Environment.step`
+accepts: it has `callbacks` and `_ok`, nothing else, so one scheduled action is exactly one SimPy
+event. `at` pushes it on the environment's queue exactly as `Environment.schedule` does (same
+tuple, same event id counter, so SimPy's ordering and event count hold), without the extra call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from heapq import heappush
+from typing import Any
+
+import simpy
+from simpy.events import NORMAL
+
+
+class Call:
+    """A bare event: `step` calls `fn(event)`; the callback reads its data from `event.arg`."""
+
+    __slots__ = ("arg", "callbacks")
+    _ok = True
+
+
+def at(env: simpy.Environment, when: float, fn: Callable[[Call], None], arg: Any = None) -> None:
+    """Call `fn(event)` with `event.arg = arg` at absolute simulated time `when` (>= now)."""
+    event = Call()
+    event.callbacks = [fn]
+    event.arg = arg
+    now = env._now  # type: ignore[attr-defined]
+    heappush(env._queue, (when if when > now else now, NORMAL,  # type: ignore[attr-defined]
+                          next(env._eid), event))  # type: ignore[attr-defined]
+
+
+def events_scheduled(env: simpy.Environment) -> int:
+    """Events SimPy has scheduled so far (its id counter; reading it consumes one id)."""
+    return next(env._eid)  # type: ignore[attr-defined]

@@ -1,0 +1,471 @@
+"""The axis network as one discrete-event model: documents, relays, mailboxes, statuses.
+
+A document goes sender -> its axis (a `send` request) -> each axis on the topology's route (a
+`relay` request per package and next axis) -> the recipient's mailbox; the recipient learns of it
+by polling, long polling or push (sim/delivery.py), fetches it and acknowledges it. Each fetched
+document makes the recipient send status 01 back to the sender at once and status 03 after the
+registration delay; status packages travel the same way (`status` requests) and the sender
+fetches and acknowledges them. Links add latency plus size / bandwidth.
+
+Everything is scheduled callbacks on one `simpy.Environment` (sim/events.py) and axis servers
+that need no completion events (sim/axis_server.py): one SimPy event per request that reaches an
+axis, plus one per document sent, poll with work, and wake-up of a queue.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.arrivals import Batch, calendar_batches, traffic_batches
+from sim.axis_server import AxisServer, ExpBuffer
+from sim.config import (
+    AxisCapacity,
+    Broadcast,
+    DeliveryConfig,
+    FailureConfig,
+    SimulationConfig,
+    TrafficConfig,
+)
+from sim.delivery import Recipients
+from sim.events import Call, at, events_scheduled
+from sim.failures import backoff, outage_windows
+from sim.metrics import Bins, encode, histogram_of
+from sim.packages import DOCUMENT, STATUS_01, STATUS_03, Item, Package
+from topology.agencies import NATIONAL_AXIS
+from topology.build import Model
+from topology.calendar import WorkCalendar
+from topology.config import CalendarConfig, DemandConfig, RolloutConfig, TopologyConfig
+from topology.streams import stream
+
+LEVELS = (1, 2, 3, 4)
+NICE_BINS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200,
+             86400)
+
+
+class SimInputError(ValueError):
+    """A scenario the simulator cannot run (unknown agency code or axis name, no horizon)."""
+
+
+@dataclass(frozen=True)
+class SimInput:
+    """Everything one replication needs; plain data, picklable to worker processes."""
+
+    name: str
+    seed: int
+    topology: TopologyConfig
+    rollout: RolloutConfig
+    demand: DemandConfig
+    calendar: CalendarConfig
+    axis: AxisCapacity
+    delivery: DeliveryConfig
+    failures: FailureConfig
+    simulation: SimulationConfig
+    traffic: TrafficConfig | None = None
+    broadcasts: list[Broadcast] = field(default_factory=list)
+
+
+def nice_bin(span_s: float, target_bins: int = 500) -> float:
+    """The smallest round bin width giving at most `target_bins` bins over the span."""
+    for width in NICE_BINS:
+        if span_s / width <= target_bins:
+            return float(width)
+    return float(NICE_BINS[-1])
+
+
+class NetworkSim:
+    """One replication of one scenario over one network."""
+
+    def __init__(self, inp: SimInput, model: Model, replication: int) -> None:
+        self.inp, self.model, self.replication = inp, model, replication
+        network, sim_cfg = model.network, inp.simulation
+        seed = inp.seed
+        # -- time frame ---------------------------------------------------------------------
+        if inp.traffic is None:
+            self.calendar = WorkCalendar(inp.calendar, inp.demand.growth, sim_cfg.days)
+            intervals = list(self.calendar.working_intervals())
+            self.start = intervals[0][1]
+            self.horizon = (self.start + sim_cfg.horizon_s if sim_cfg.horizon_s
+                            else self.calendar.horizon_s)
+        else:
+            if sim_cfg.horizon_s is None:
+                raise SimInputError("simulation.horizon_s: required when [traffic] is given")
+            self.calendar = WorkCalendar(inp.calendar, (), None)
+            self.start, self.horizon = 0.0, sim_cfg.horizon_s
+        self.measure_from = self.start + sim_cfg.warmup_s
+        if self.measure_from >= self.horizon:
+            raise SimInputError(f"simulation.warmup_s: {sim_cfg.warmup_s:g} s leaves nothing "
+                                "to measure before the horizon")
+        self.env = simpy.Environment(initial_time=self.start)
+        span = self.horizon - self.start
+        self.bins = Bins(self.start, sim_cfg.bin_s or nice_bin(span),
+                         self.horizon + sim_cfg.drain_limit_s)
+        # -- network ------------------------------------------------------------------------
+        self.axis_names = list(network.axes)
+        axis_index = {name: i for i, name in enumerate(self.axis_names)}
+        self.national = axis_index[NATIONAL_AXIS]
+        agencies = network.agencies
+        self.ag_axis = [axis_index[a.axis] for a in agencies]
+        self.ag_level = [a.level for a in agencies]
+        self.ag_latency = [0.0] * len(agencies)
+        self.ag_bits = [0.0] * len(agencies)  # seconds per byte
+        for agency in agencies:
+            link = network.link(agency.code, agency.axis)
+            self.ag_latency[agency.index] = link.latency_s
+            self.ag_bits[agency.index] = 8.0 / link.bandwidth_bps
+        n_axes = len(self.axis_names)
+        self.next_hop = [[0] * n_axes for _ in range(n_axes)]
+        self.crosses = [[False] * n_axes for _ in range(n_axes)]
+        for (src, dst), route in network.axis_routes.items():
+            a, d = axis_index[src], axis_index[dst]
+            self.next_hop[a][d] = axis_index[route[1]] if len(route) > 1 else a
+            self.crosses[a][d] = NATIONAL_AXIS in route
+        self.link_latency: dict[tuple[int, int], float] = {}
+        self.link_bits: dict[tuple[int, int], float] = {}
+        for a_name, b_name in network.graph.subgraph(self.axis_names).edges:
+            link = network.link(a_name, b_name)
+            for pair in ((axis_index[a_name], axis_index[b_name]),
+                         (axis_index[b_name], axis_index[a_name])):
+                self.link_latency[pair] = link.latency_s
+                self.link_bits[pair] = 8.0 / link.bandwidth_bps
+        # -- costs --------------------------------------------------------------------------
+        cap, delivery = inp.axis, inp.delivery
+        self.cap = cap
+        self.cost_poll = cap.poll.seconds(0)
+        self.cost_ack = cap.ack.seconds(0)
+        self.status_size = delivery.status_size_kb * 1024.0
+        self.push = delivery.mode == "push"
+        self.status_messages = delivery.status_messages
+        self.scope_national = sim_cfg.scope == "national"
+        # -- servers ------------------------------------------------------------------------
+        polling = {"poll": delivery.poll_interval_s, "long_poll": delivery.long_poll_timeout_s}
+        per_axis = [0] * n_axes
+        for agency in network.connected:
+            per_axis[self.ag_axis[agency.index]] += 1
+        retry = lambda attempt: backoff(inp.failures, attempt)  # noqa: E731
+        self.servers: list[AxisServer] = []
+        for i, name in enumerate(self.axis_names):
+            workers, mean = cap.for_axis(name)
+            interval = polling.get(delivery.mode)
+            rate = per_axis[i] / interval if interval else 0.0
+            self.servers.append(AxisServer(
+                self.env, name, workers, poll_rate_per_s=rate, poll_cost_s=self.cost_poll,
+                poll_gap=ExpBuffer(stream(seed, f"polls:{name}", replication), 1.0 / rate)
+                if rate > 0 else None,
+                service_exp=ExpBuffer(stream(seed, f"service:{name}", replication), mean)
+                if mean else None,
+                retry=retry))
+            server = self.servers[-1]
+            server.request_bins = self.bins.requests
+            server.bin_origin, server.bin_rate = self.bins.origin, 1.0 / self.bins.width
+        self.poll_rate_total = sum(s.poll_rate for s in self.servers)
+        phases = stream(seed, "poll:phase", replication).uniform(
+            0.0, delivery.poll_interval_s, len(agencies)).tolist()
+        self.recipients = Recipients(self, delivery.mode, delivery.poll_interval_s, phases,
+                                     delivery.acknowledge)
+        self.registration = ExpBuffer(stream(seed, "registration", replication),
+                                      delivery.registration_delay_s) \
+            if delivery.registration_delay_s > 0 else (lambda: 0.0)
+        self.recipient_rng = stream(seed, "recipients", replication)
+        # -- counters -----------------------------------------------------------------------
+        self.documents = self.deliveries = self.delivered = self.acked = 0
+        self.national_documents = self.national_deliveries = 0
+        self.statuses_sent = self.statuses_fetched = 0
+        self.sla_met = self.sla_count = 0
+        self.last_done = self.start
+        self.latency: dict[tuple[int, int], array] = {
+            (a, b): array("d") for a in LEVELS for b in LEVELS}
+        self.ack_latency = array("d")
+        # -- what happens -------------------------------------------------------------------
+        self._batches = self._make_batches()
+        self._batch: Batch | None = None
+        self._i = 0
+        self._flows: list[tuple[int, int]] = []
+        if inp.traffic is not None:
+            self._flows = [(self._agency(f.sender, "traffic.flows.sender"),
+                            self._agency(f.recipient, "traffic.flows.recipient"))
+                           for f in inp.traffic.flows]
+        self._schedule_broadcasts()
+        self._schedule_outages()
+        at(self.env, self.measure_from, self._reset_stats)
+
+    # -- set-up -------------------------------------------------------------------------------
+
+    def _agency(self, code: str, key: str) -> int:
+        agency = self.model.network.by_code.get(code)
+        if agency is None:
+            raise SimInputError(f"{key}: no agency with code {code!r} in this topology")
+        if not agency.connected:
+            raise SimInputError(f"{key}: agency {code!r} is not connected in this rollout")
+        return agency.index
+
+    def _make_batches(self) -> Iterator[Batch]:
+        inp = self.inp
+        if inp.traffic is not None:
+            shares = np.array([f.share for f in inp.traffic.flows])
+            return traffic_batches(inp.traffic.rate_per_s, shares, self.horizon, inp.demand,
+                                   inp.traffic.size_kb, inp.seed, self.replication)
+        profiles = self.model.demand.profiles
+        if self.scope_national:
+            profiles = [p for p in profiles if self._reaches_national(p)]
+        senders = np.array([p.agency for p in profiles], dtype=np.int64)
+        rates = np.array([p.documents_per_day for p in profiles], dtype=float)
+        return calendar_batches(self.calendar, senders, rates, inp.demand, inp.seed,
+                                self.replication)
+
+    def _reaches_national(self, profile: Any) -> bool:
+        a = self.ag_axis[profile.agency]
+        return any(self.crosses[a][self.ag_axis[int(r)]]
+                   for candidates in profile.candidates for r in candidates)
+
+    def _schedule_broadcasts(self) -> None:
+        network = self.model.network
+        for i, spec in enumerate(self.inp.broadcasts):
+            sender = self._agency(spec.sender, f"broadcasts[{i}].sender")
+            targets = [a.index for a in network.connected
+                       if a.kind == spec.to_kind and a.index != sender]
+            days = self.calendar.days if spec.date is None else [spec.date]
+            for day in days:
+                t = self.calendar.day_offset_s(day) + spec.seconds_of_day()
+                if self.start <= t < self.horizon and targets:
+                    at(self.env, t, self._broadcast, (sender, t, spec.priority, targets))
+
+    def _broadcast(self, event: Call) -> None:
+        sender, t, priority, targets = event.arg
+        size = float(np.exp(math.log(self.inp.demand.size.median_kb * 1024.0)))
+        self._send(sender, t, priority, size, targets, self.calendar.sla_deadline(t))
+
+    def _schedule_outages(self) -> None:
+        known = set(self.axis_names)
+        for outage in self.inp.failures.outages:
+            if outage.axis not in known:
+                raise SimInputError(f"failures.outages.axis: no axis named {outage.axis!r} "
+                                    f"(e.g. {NATIONAL_AXIS!r}, 'axis:H01')")
+        windows = outage_windows(self.inp.failures, self.axis_names, self.start, self.horizon,
+                                 self.inp.seed, self.replication)
+        self.outages = windows
+        for name, spans in windows.items():
+            server = self.servers[self.axis_names.index(name)]
+            for down, up in spans:
+                at(self.env, down, server.go_down)
+                at(self.env, up, server.come_up)
+
+    def _reset_stats(self, _: Any) -> None:
+        for server in self.servers:
+            server.reset_stats()
+
+    # -- arrivals -----------------------------------------------------------------------------
+
+    def _next_batch(self) -> None:
+        self._batch = next(self._batches, None)
+        self._i = 0
+        if self._batch is not None:
+            at(self.env, float(self._batch.times[0]), self._arrival)
+
+    def _arrival(self, _: Any) -> None:
+        batch = self._batch
+        assert batch is not None
+        i = self._i
+        t = float(batch.times[i])
+        priority, size = int(batch.priorities[i]), float(batch.sizes[i])
+        if batch.flows is not None:
+            sender, recipient = self._flows[int(batch.flows[i])]
+            self._send(sender, t, priority, size, (recipient,), self.calendar.sla_deadline(t))
+        else:
+            sender = int(batch.senders[i])
+            recipients = self.model.demand.sample_recipients(sender, self.recipient_rng)
+            self._send(sender, t, priority, size, recipients.tolist(), batch.deadline)
+        self._i = i + 1
+        if self._i < len(batch.times):
+            at(self.env, float(batch.times[self._i]), self._arrival)
+        else:
+            self._next_batch()
+
+    def _send(self, sender: int, t: float, priority: int, size: float,
+              recipients: Any, deadline: float) -> None:
+        a = self.ag_axis[sender]
+        package = Package(DOCUMENT, sender, a, self.ag_level[sender], t, priority, size,
+                          deadline, t >= self.measure_from)
+        crosses, ag_axis = self.crosses[a], self.ag_axis
+        items = [Item(package, r, crosses[ag_axis[r]]) for r in recipients]
+        if self.scope_national:
+            items = [item for item in items if item.national]
+            if not items:
+                return
+        n = len(items)
+        self.documents += 1
+        self.deliveries += n
+        national = sum(1 for item in items if item.national)
+        if national:
+            self.national_documents += 1
+            self.national_deliveries += national
+        bins = self.bins
+        b = bins.index(t)
+        bins.sent[b] += 1
+        bins.accepted[b] += n
+        at(self.env, t + self.ag_latency[sender] + size * self.ag_bits[sender],
+           self._arrive_first, (package, items))
+
+    # -- axes ---------------------------------------------------------------------------------
+
+    def fetch_cost(self, package: Package) -> float:
+        return self.cap.fetch.seconds(package.size)
+
+    def _store_cost(self, op: Any, package: Package, axis: int, items: list[Item]) -> float:
+        cost = (self.cap.status if package.kind else op).seconds(package.size)
+        if self.push:
+            hop = self.next_hop[axis]
+            ag_axis = self.ag_axis
+            local = sum(1 for item in items if hop[ag_axis[item.recipient]] == axis)
+            cost += local * self.cap.fetch.seconds(package.size)
+        return cost
+
+    def _arrive_first(self, event: Call) -> None:
+        package, items = event.arg
+        axis = package.axis
+        self.servers[axis].submit(self._store_cost(self.cap.send, package, axis, items),
+                                  package.priority, self._stored, (axis, package, items))
+
+    def _arrive_relay(self, event: Call) -> None:
+        job = event.arg
+        axis, package, items = job
+        self.servers[axis].submit(self._store_cost(self.cap.relay, package, axis, items),
+                                  package.priority, self._stored, job)
+
+    def _stored(self, finish: float, job: tuple[int, Package, list[Item]]) -> None:
+        """The package is stored on `axis` at `finish`: deposit what ends here, relay the rest
+        (one package per next axis)."""
+        axis, package, items = job
+        hop, ag_axis = self.next_hop[axis], self.ag_axis
+        groups: dict[int, list[Item]] = {}
+        deposit = self.recipients.deposit
+        for item in items:
+            nxt = hop[ag_axis[item.recipient]]
+            if nxt == axis:
+                deposit(item, finish)
+            elif nxt in groups:
+                groups[nxt].append(item)
+            else:
+                groups[nxt] = [item]
+        for nxt, group in groups.items():
+            pair = (axis, nxt)
+            at(self.env, finish + self.link_latency[pair] + package.size * self.link_bits[pair],
+               self._arrive_relay, (nxt, package, group))
+
+    def to_agency_s(self, agency: int, size: float) -> float:
+        return self.ag_latency[agency] + size * self.ag_bits[agency]
+
+    # -- outcomes -----------------------------------------------------------------------------
+
+    def on_fetched(self, item: Item, t: float) -> None:
+        item.fetched = t
+        package = item.package
+        if package.kind != DOCUMENT:
+            self.statuses_fetched += 1
+            return
+        self.delivered += 1
+        bins = self.bins
+        bins.delivered[bins.index(t)] += 1
+        if package.measured:
+            self.latency[package.level, self.ag_level[item.recipient]].append(t - package.sent_at)
+        if self.status_messages:
+            self._send_status(item, STATUS_01, t)
+            self._send_status(item, STATUS_03, t + self.registration())
+
+    def on_acked(self, item: Item, t: float) -> None:
+        item.acked = t
+        if t > self.last_done:
+            self.last_done = t
+        package = item.package
+        if package.kind != DOCUMENT:
+            return
+        self.acked += 1
+        if package.measured:
+            self.ack_latency.append(t - package.sent_at)
+            self.sla_count += 1
+            if t <= package.deadline:
+                self.sla_met += 1
+
+    def _send_status(self, item: Item, kind: int, t: float) -> None:
+        recipient = item.recipient
+        original = item.package
+        a = self.ag_axis[recipient]
+        package = Package(kind, recipient, a, self.ag_level[recipient], t, 0, self.status_size,
+                          math.inf, False, item)
+        status_item = Item(package, original.sender, self.crosses[a][self.ag_axis[original.sender]])
+        self.statuses_sent += 1
+        at(self.env, t + self.to_agency_s(recipient, self.status_size), self._arrive_first,
+           (package, [status_item]))
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+        """Simulate to the horizon (arrivals stop), snapshot the axes, then drain."""
+        wall = time.perf_counter()
+        # The hot path creates millions of small objects and no reference cycles: the cyclic
+        # collector would only rescan them (about 10% of the run), so it is paused meanwhile.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(progress, wall)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _run(self, progress: Callable[[float], None] | None, wall: float) -> dict[str, Any]:
+        self._next_batch()
+        env = self.env
+        steps = 20
+        for k in range(1, steps + 1):
+            env.run(until=self.start + (self.horizon - self.start) * k / steps)
+            if progress is not None:
+                progress(k / steps)
+        axes = {server.name: server.snapshot() for server in self.servers}
+        env.run(until=self.horizon + self.inp.simulation.drain_limit_s)
+        wall = time.perf_counter() - wall
+        return self._result(axes, wall)
+
+    def _result(self, axes: dict[str, dict[str, float]], wall: float) -> dict[str, Any]:
+        measured = [v for values in self.latency.values() for v in values]
+        drains = {s.name: s.drain_times for s in self.servers if s.drain_times}
+        return {
+            "replication": self.replication,
+            "start_s": self.start,
+            "horizon_s": self.horizon,
+            "measure_from_s": self.measure_from,
+            "documents": self.documents,
+            "deliveries": self.deliveries,
+            "delivered": self.delivered,
+            "acked": self.acked,
+            "in_flight": self.deliveries - self.acked,
+            "national_documents": self.national_documents,
+            "national_deliveries": self.national_deliveries,
+            "statuses_sent": self.statuses_sent,
+            "statuses_fetched": self.statuses_fetched,
+            "sla_met": self.sla_met,
+            "sla_count": self.sla_count,
+            "latency_mean_s": float(np.mean(measured)) if measured else None,
+            "ack_latency_mean_s": float(np.mean(self.ack_latency)) if self.ack_latency else None,
+            "latency_count": len(measured),
+            "hist_all": encode(histogram_of(np.asarray(measured))),
+            "hist_ack": encode(histogram_of(self.ack_latency)),
+            "hist_pairs": {f"{a}-{b}": encode(histogram_of(values))
+                           for (a, b), values in self.latency.items() if values},
+            "axes": axes,
+            "poll_rate_per_s": self.poll_rate_total,
+            "polls_with_work": self.recipients.polls_with_work,
+            "bins": self.bins.as_dict(),
+            "outages": {name: spans for name, spans in self.outages.items()},
+            "drain_times_s": drains,
+            "last_done_s": self.last_done,
+            "events": events_scheduled(self.env),
+            "wall_s": wall,
+        }

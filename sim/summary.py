@@ -1,0 +1,141 @@
+"""From replication results to the run's figures: summary, time series and latency CDFs.
+
+Counts (documents, deliveries, ...) are means per replication. Latency percentiles come from the
+replications' HdrHistograms added together; the mean's 95% CI is across replication means.
+Per-axis figures are means across replications, over the measurement window [warm-up end,
+horizon] (the horizon is when arrivals stop; the drain after it counts for latencies only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hdrh.histogram import HdrHistogram
+
+from sim.metrics import merge, percentiles_s
+from sim.model import SimInput
+from sim.stats import mean_ci95
+
+COUNTS_NOTE = ("documents: packages sent (one send to N recipients is one document); "
+               "deliveries: per-recipient items they create; status packages are not counted. "
+               "Means per replication. scope 'national' simulates and counts only deliveries "
+               "whose route crosses the national axis (what the national axis reports); "
+               "national_axis gives those counts in every scope.")
+
+
+def _mean(results: list[dict[str, Any]], key: str) -> float:
+    return float(np.mean([r[key] for r in results]))
+
+
+def latency_block(hist: HdrHistogram, means: list[float | None]) -> dict[str, Any]:
+    mean, ci = mean_ci95([m for m in means if m is not None])
+    block: dict[str, Any] = dict(percentiles_s(hist))
+    block["mean"] = hist.get_mean_value() / 1000.0 if hist.get_total_count() else mean
+    if mean is not None:
+        block["mean"] = mean if len(means) == 1 else block["mean"]
+    block["mean_ci95"] = ci
+    block["count"] = int(hist.get_total_count())
+    return block
+
+
+def histograms(results: list[dict[str, Any]]) -> dict[str, HdrHistogram]:
+    """Merged histograms: 'all', 'ack', and one per level pair ('1-4', ...)."""
+    merged = {"all": merge([r["hist_all"] for r in results]),
+              "ack": merge([r["hist_ack"] for r in results])}
+    pairs = sorted({pair for r in results for pair in r["hist_pairs"]})
+    for pair in pairs:
+        merged[pair] = merge([r["hist_pairs"].get(pair, "") for r in results])
+    return merged
+
+
+def summarize(inp: SimInput, results: list[dict[str, Any]],
+              hists: dict[str, HdrHistogram]) -> dict[str, Any]:
+    """The simulator's summary keys (lienthong.results adds the shared envelope)."""
+    first = results[0]
+    span = first["horizon_s"] - first["measure_from_s"]
+    axes: dict[str, Any] = {}
+    for name in first["axes"]:
+        rows = [r["axes"][name] for r in results]
+        wait_mean, wait_ci = mean_ci95([row["wait_mean_s"] for row in rows])
+        axes[name] = {
+            "workers": rows[0]["workers"],
+            "utilization": float(np.mean([row["utilization"] for row in rows])),
+            "queue_mean": float(np.mean([row["queue_mean"] for row in rows])),
+            "wait_s": {"mean": wait_mean, "mean_ci95": wait_ci},
+            "arrival_rate_per_s": float(np.mean([row["arrival_rate_per_s"] for row in rows])),
+            "poll_rate_per_s": float(np.mean([row["poll_rate_per_s"] for row in rows])),
+            "retries": float(np.mean([row["retries"] for row in rows])),
+        }
+    bins = timeseries(results)
+    in_window = [row for row in bins
+                 if first["measure_from_s"] <= row["time_s"] < first["horizon_s"]]
+    delivered_rates = [row["delivered_per_s"] for row in in_window] or [0.0]
+    sla_count = sum(r["sla_count"] for r in results)
+    calendar_days = (inp.simulation.days if inp.traffic is None else None)
+    return {
+        "replications": len(results),
+        "simulated_days": calendar_days if calendar_days is not None
+        else round(span / 86400.0, 4) if inp.traffic is not None
+        else round((first["horizon_s"] - first["start_s"]) / 86400.0, 4),
+        "working_days": first.get("working_days"),
+        "horizon_s": first["horizon_s"] - first["start_s"],
+        "warmup_s": inp.simulation.warmup_s,
+        "scope": inp.simulation.scope,
+        "delivery_mode": inp.delivery.mode,
+        "counts_note": COUNTS_NOTE,
+        "documents": _mean(results, "documents"),
+        "deliveries": _mean(results, "deliveries"),
+        "delivered": _mean(results, "delivered"),
+        "acknowledged": _mean(results, "acked"),
+        "lost": 0,
+        "in_flight": _mean(results, "in_flight"),
+        "national_axis": {"documents": _mean(results, "national_documents"),
+                          "deliveries": _mean(results, "national_deliveries")},
+        "status_packages": _mean(results, "statuses_sent"),
+        "requests_per_s": float(sum(a["arrival_rate_per_s"] for a in axes.values())),
+        "poll_requests_per_s": float(sum(a["poll_rate_per_s"] for a in axes.values())),
+        "throughput_per_s": {"mean": float(np.mean(delivered_rates)),
+                             "peak": float(np.max(delivered_rates))},
+        "latency_s": latency_block(hists["all"], [r["latency_mean_s"] for r in results]),
+        "ack_latency_s": latency_block(hists["ack"],
+                                       [r["ack_latency_mean_s"] for r in results]),
+        "latency_by_level_pair_s": {pair: dict(percentiles_s(h), count=int(h.get_total_count()))
+                                    for pair, h in hists.items() if "-" in pair},
+        "sla_met_fraction": (sum(r["sla_met"] for r in results) / sla_count
+                             if sla_count else None),
+        "axes": axes,
+        "outages": first["outages"],
+        "drain_time_s": {name: times for r in results
+                         for name, times in r["drain_times_s"].items()},
+        "drained_at_s": float(np.mean([r["last_done_s"] - r["start_s"] for r in results])),
+        "polls_with_work": _mean(results, "polls_with_work"),
+        "events": int(sum(r["events"] for r in results)),
+        "events_per_replication": _mean(results, "events"),
+        "simulation_wall_s": float(sum(r["wall_s"] for r in results)),
+    }
+
+
+def timeseries(results: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """Mean across replications per bin, up to the last bin with any activity."""
+    first = results[0]["bins"]
+    width, origin = first["width"], first["origin"]
+    columns = {}
+    for key in ("sent", "accepted", "delivered", "requests"):
+        columns[key] = np.mean([np.asarray(r["bins"][key], dtype=float) for r in results], axis=0)
+    active = np.nonzero(columns["sent"] + columns["delivered"] + columns["requests"])[0]
+    end_s = max(r["horizon_s"] for r in results)
+    last = max(int(active[-1]) if len(active) else 0, int((end_s - origin) / width) - 1)
+    polls = float(np.mean([r["poll_rate_per_s"] for r in results]))
+    backlog = np.cumsum(columns["accepted"] - columns["delivered"])
+    rows = []
+    for i in range(last + 1):
+        rows.append({
+            "time_s": origin + i * width,
+            "bin_s": width,
+            "sent_per_s": columns["sent"][i] / width,
+            "delivered_per_s": columns["delivered"][i] / width,
+            "requests_per_s": columns["requests"][i] / width + polls,
+            "backlog": float(backlog[i]),
+        })
+    return rows
