@@ -174,5 +174,9 @@ class DirectoryCache:
         self._secrets[code] = agency.secret
         return agency.secret
 
+    def cached(self, code: str) -> bool:
+        """True if the code is in memory: the common case, answered without a coroutine."""
+        return code in self._secrets
+
     async def exists(self, code: str) -> bool:
-        return await self.secret(code) is not None
+        return code in self._secrets or await self.secret(code) is not None

@@ -180,7 +180,9 @@ async def send(request: Request) -> Response:
         where = "From/OrganId" if package.kind == edxml.EDOC else "Status/From/OrganId"
         raise HTTPError(403, f"{where} is {package.sender!r} but the request is signed by "
                              f"{agency!r}")
-    unknown = [r for r in package.recipients if not await state.directory.exists(r)]
+    directory = state.directory
+    unknown = [r for r in package.recipients
+               if not directory.cached(r) and not await directory.exists(r)]
     if unknown:
         where = "To/OrganId" if package.kind == edxml.EDOC else "Status/ResponseFor/OrganId"
         raise HTTPError(422, f"unknown recipient(s) in {where}: {', '.join(unknown)}")

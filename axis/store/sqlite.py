@@ -28,6 +28,7 @@ from axis.store.base import (
     OutboxItem,
     SendOutcome,
     Store,
+    StoreError,
     Unprocessable,
     next_ack_state,
 )
@@ -75,6 +76,10 @@ CREATE TABLE IF NOT EXISTS statuses (
 );
 CREATE INDEX IF NOT EXISTS statuses_document ON statuses(document);
 """
+
+
+class _Replay(Exception):
+    """An unexpected error inside an item: replay the batch with savepoints."""
 
 
 class SqliteStore(Store):
@@ -132,19 +137,40 @@ class SqliteStore(Store):
             self._writer_conn = None
 
     def _run_batch(self, fns: list[Callable[[Any], Any]]) -> list[Any]:
+        """Commit a batch; each item is isolated, yet the happy path needs no savepoints.
+
+        Store operations raise `StoreError` only before they write anything, so such a refusal
+        leaves nothing to undo. Any other exception may have left an item half written: the
+        whole transaction is then rolled back and the batch replayed with one savepoint per
+        item, so only the failing item is lost.
+        """
         conn = self._writer_conn
         assert conn is not None
+        try:
+            return self._transaction(conn, fns, savepoints=False)
+        except _Replay:
+            return self._transaction(conn, fns, savepoints=True)
+
+    @staticmethod
+    def _transaction(conn: sqlite3.Connection, fns: list[Callable[[Any], Any]],
+                     savepoints: bool) -> list[Any]:
         results: list[Any] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             for fn in fns:
-                conn.execute("SAVEPOINT item")
+                if savepoints:
+                    conn.execute("SAVEPOINT item")
                 try:
                     results.append(fn(conn))
+                except StoreError as error:
+                    results.append(error)
                 except Exception as error:
+                    if not savepoints:
+                        raise _Replay from error
                     conn.execute("ROLLBACK TO item")
                     results.append(error)
-                conn.execute("RELEASE item")
+                if savepoints:
+                    conn.execute("RELEASE item")
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -213,18 +239,20 @@ class SqliteStore(Store):
         now = time.time()
 
         def send(conn: sqlite3.Connection) -> SendOutcome:
-            original = _original_outcome(conn, package)
-            if original is not None:
-                return original
             answered = None
             if package.kind == STATUS:
                 answered = _answered_document(conn, package)
+            # Insert first and look for the original only on conflict: duplicates are rare, so
+            # the common case costs one statement instead of two.
             cursor = conn.execute(
                 "INSERT INTO documents (sender, dedup_key, document_id, kind, priority, size, "
-                "created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (sender, dedup_key) DO NOTHING",
                 (package.sender, package.dedup_key, package.document_id, package.kind,
                  package.priority, len(body), now, body),
             )
+            if cursor.rowcount == 0:
+                return _original_outcome(conn, package)
             document = cursor.lastrowid
             assert document is not None
             deliveries = []
@@ -347,14 +375,13 @@ class SqliteStore(Store):
         self._reader().execute("SELECT 1").fetchone()
 
 
-def _original_outcome(conn: sqlite3.Connection, package: Package) -> SendOutcome | None:
+def _original_outcome(conn: sqlite3.Connection, package: Package) -> SendOutcome:
     row = conn.execute(
         "SELECT id, document_id, kind, sender, created_at FROM documents "
         "WHERE sender = ? AND dedup_key = ?",
         (package.sender, package.dedup_key),
     ).fetchone()
-    if row is None:
-        return None
+    assert row is not None, "conflicting row vanished"
     deliveries = conn.execute(
         "SELECT id, recipient FROM deliveries WHERE document = ? ORDER BY id", (row[0],)
     ).fetchall()

@@ -109,3 +109,25 @@ def test_arbitrary_bytes_never_crash(body: bytes) -> None:
 def test_any_printable_document_id_round_trips(document_id: str) -> None:
     package = edxml.parse(packages.document(A, [B], document_id))
     assert package.document_id == document_id
+
+
+def test_utf16_and_exotic_encodings_cannot_smuggle_a_dtd() -> None:
+    """A DTD hidden from a byte scan by the encoding still reaches defusedxml and is refused."""
+    text = XXE.decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    with pytest.raises(edxml.PackageError, match="forbidden XML construct"):
+        edxml.parse(text.encode("utf-16"))
+    ebcdic = b'<?xml version="1.0" encoding="cp037"?>' + XXE.split(b"?>", 1)[1].decode().encode(
+        "cp037")
+    with pytest.raises(edxml.PackageError) as error:
+        edxml.parse(ebcdic)
+    assert error.value.status == 400
+
+
+def test_fast_and_defused_paths_agree() -> None:
+    body = packages.document(A, [B, C], "x,1", subject="Tiếng Việt & <ký tự>")
+    fast = edxml.parse(body)
+    declared = body.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"').decode(
+        "utf-8").encode("iso-8859-1", errors="xmlcharrefreplace")
+    assert not edxml._plain_utf8_without_declarations(declared)
+    assert edxml.parse(declared) == fast
+    assert edxml._plain_utf8_without_declarations(body)

@@ -170,3 +170,21 @@ async def test_stats_count_pending_and_documents(store) -> None:
     await store.ack(B, outcome.deliveries[0][0], "done")
     assert await store.stats() == {"pending_deliveries": 1, "documents": 1}
     await store.ping()
+
+
+async def test_an_item_failing_half_written_is_undone_alone(store) -> None:
+    """A failure after an item has written (not a clean refusal) must not leak its writes nor
+    spoil the other items committed with it."""
+    placeholder = "%s" if store.kind == "postgresql" else "?"
+
+    def half_written(conn):
+        conn.execute(f"UPDATE agencies SET name = 'half written' WHERE code = {placeholder}",
+                     (A,))
+        raise RuntimeError("boom after a write")
+
+    sends = [store.send(*doc(A, [B], 70 + i)) for i in range(5)]
+    results = await asyncio.gather(*sends, store._write(half_written), return_exceptions=True)
+    assert isinstance(results[-1], RuntimeError)
+    assert not any(isinstance(r, Exception) for r in results[:-1])
+    assert (await store.get_agency(A)).name == f"Agency {A}"
+    assert (await store.inbox_count(B))["edoc"] == 5
