@@ -43,3 +43,30 @@ def test_sign_headers() -> None:
     headers = signing.sign_headers("A1", "s" * 20, "get", "/v1/inbox/count", now=1000.7)
     assert headers["X-Agency"] == "A1" and headers["X-Timestamp"] == "1000"
     assert headers["X-Signature"] == signing.signature("s" * 20, "GET", "/v1/inbox/count", "1000")
+
+
+def test_second_worked_example_from_the_docs() -> None:
+    """GET with a query string and an empty body, as printed in docs/axis.md."""
+    assert signing.signature("h41-secret-0123456789", "GET", "/v1/inbox?kind=edoc&limit=10",
+                             "1764057600") == (
+        "5bc0fdb7dc4056831e2ef18862e8067f99e38f87a3ab3ecca6110d5e0e94bc3b")
+
+
+def test_the_reimplementation_printed_in_the_docs_agrees() -> None:
+    """docs/axis.md shows a 10-line implementation for other clients; it must stay right."""
+    import re
+    import types
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "axis.md").read_text()
+    snippet = next(block for block in re.findall(r"```python\n(.*?)```", text, re.S)
+                   if "def axis_headers" in block)
+    namespace: dict = {}
+    exec(snippet, namespace)
+    namespace["time"] = types.SimpleNamespace(time=lambda: 1764057600.4)
+    headers = namespace["axis_headers"]("000.00.00.H41", "h41-secret-0123456789", "GET",
+                                        "/v1/inbox?kind=edoc&limit=10")
+    assert headers["X-Signature"] == (
+        "5bc0fdb7dc4056831e2ef18862e8067f99e38f87a3ab3ecca6110d5e0e94bc3b")
+    assert headers == signing.sign_headers("000.00.00.H41", "h41-secret-0123456789", "GET",
+                                           "/v1/inbox?kind=edoc&limit=10", now=1764057600.4)
