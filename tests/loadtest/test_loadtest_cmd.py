@@ -1,0 +1,106 @@
+"""End to end: `lienthong loadtest` against the reference axis, short and bounded.
+
+The tiny scenario sends for 4 s at about one document a second from 3 users' agencies, polls
+every 0.5 s and drains within seconds; each run finishes in well under 30 s.
+"""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lienthong.commands.loadtest_cmd import parse_duration
+from lienthong.errors import UserError
+
+pytestmark = pytest.mark.slow
+
+
+def loadtest(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lienthong", "loadtest", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def e2e_rows(run: Path) -> dict[str, dict[str, str]]:
+    with (run / "locust_stats.csv").open() as handle:
+        return {row["Name"]: row for row in csv.DictReader(handle) if row["Type"] == "E2E"}
+
+
+@pytest.fixture(scope="module")
+def bundled_two_processes(tiny_scenario, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "two-processes"
+    done = loadtest(str(tiny_scenario), "--processes", "2", "--out", str(out))
+    return out, done
+
+
+def test_two_processes_against_the_bundled_axis_lose_nothing(bundled_two_processes):
+    out, done = bundled_two_processes
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["kind"] == "loadtest" and summary["processes"] == 2
+    assert summary["bundled_axis"] and summary["target"].startswith("http://127.0.0.1:")
+    assert summary["documents"] > 0 and summary["deliveries"] >= summary["documents"]
+    assert summary["lost"] == 0 and summary["duplicates"] == 0
+    assert summary["delivered"] == summary["deliveries"]
+    assert summary["statuses"]["sent"] == 2 * summary["deliveries"]  # 01 and 03 for each
+    assert summary["statuses"]["lost"] == 0 and summary["drained"]
+    assert 0 < summary["latency_s"]["p50"] <= summary["latency_s"]["p99"] < 5.0
+    assert summary["achieved_send_rate"] > 0 and summary["intended_send_rate"] > 0
+    assert summary["passed"] and "PASSED" in done.stdout
+    # end-to-end latency is in Locust's own statistics, one sample per delivery
+    rows = e2e_rows(out)
+    assert int(rows["deliver"]["Request Count"]) == summary["deliveries"]
+    assert int(rows["ack"]["Request Count"]) == summary["deliveries"]
+    for name in ("timeseries.csv", "latency_cdf.csv", "metrics.prom", "latency_cdf.png",
+                 "locust_failures.csv"):
+        assert (out / name).is_file(), name
+
+
+def test_a_failed_threshold_exits_non_zero(axis, tiny_scenario, tmp_path):
+    out = tmp_path / "strict"
+    done = loadtest(str(tiny_scenario), "--target", axis.url, "--admin-token", axis.token,
+                    "--max-p99", "0.000001", "--run-time", "3", "--out", str(out))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED p99_latency_s" in done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["lost"] == 0 and summary["processes"] == 1
+    assert not summary["thresholds"]["p99_latency_s"]["ok"]
+    assert summary["thresholds"]["lost"]["ok"] and not summary["bundled_axis"]
+
+
+def test_compare_lays_runs_side_by_side(bundled_two_processes, tmp_path):
+    out, _ = bundled_two_processes
+    fake_sim = tmp_path / "sim"
+    fake_sim.mkdir()
+    (fake_sim / "summary.json").write_text(json.dumps(
+        {"kind": "simulation", "scenario": "tiny", "documents": 5, "deliveries": 15,
+         "latency_s": {"p50": 0.3, "p99": 0.6, "mean": 0.31}}))
+    (fake_sim / "latency_cdf.csv").write_text("latency_s,fraction\n0.1,0.0\n0.3,0.5\n0.6,1.0\n")
+    report = tmp_path / "compare"
+    done = subprocess.run([sys.executable, "-m", "lienthong", "compare", str(out),
+                           str(fake_sim), "--out", str(report)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "(loadtest)" in done.stdout and "(simulation)" in done.stdout
+    assert "latency p99 (s)" in done.stdout and "0.6000" in done.stdout
+    for name in ("latency_cdf.png", "throughput.png", "backlog.png", "report.html"):
+        assert (report / name).stat().st_size > 1000, name
+
+
+def test_compare_refuses_a_directory_without_a_run(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "lienthong", "compare", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "not a run directory" in done.stderr
+
+
+@pytest.mark.parametrize("text, seconds", [("60", 60.0), ("60s", 60.0), ("2m", 120.0),
+                                           ("1.5h", 5400.0)])
+def test_run_time_forms(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+def test_bad_run_time():
+    with pytest.raises(UserError, match="--run-time"):
+        parse_duration("soon")

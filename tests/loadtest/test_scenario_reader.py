@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import pytest
+
+from loadtest.scenario import DELIVERY_DEFAULTS, ScenarioError, read_scenario
+from sim.config import DeliveryConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_delivery_defaults_match_the_simulators():
+    defaults = DeliveryConfig()
+    for key, value in DELIVERY_DEFAULTS.items():
+        assert getattr(defaults, key) == value, key
+
+
+def test_reads_a_bundled_scenario_with_overrides():
+    scenario = read_scenario(ROOT / "scenarios/target-2020.toml",
+                             ["loadtest.users=7", "delivery.poll_interval_s=30",
+                              "loadtest.shape=step"])
+    assert scenario.name == "target-2020" and scenario.seed == 2020
+    assert scenario.loadtest.users == 7 and scenario.loadtest.shape == "step"
+    assert scenario.delivery.poll_interval_s == 30.0
+
+
+@pytest.mark.parametrize("override, fragment", [
+    ("loadtest.userz=3", "loadtest.userz: unknown key"),
+    ("loadtest.users=0", "loadtest.users"),
+    ("loadtest.shape=square", "loadtest.shape"),
+    ("novalue", "expected KEY=VALUE"),
+])
+def test_bad_overrides_are_one_clear_line(override, fragment):
+    with pytest.raises(ScenarioError) as caught:
+        read_scenario(ROOT / "scenarios/target-2020.toml", [override])
+    assert fragment in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="no such scenario file"):
+        read_scenario(tmp_path / "nope.toml")
