@@ -9,7 +9,7 @@ import pytest
 
 from axis import packages, signing
 from tests.axis.conftest import A, B, C, secret_of
-from tests.axis.test_edxml import BILLION_LAUGHS, EXTERNAL_DTD, XXE
+from tests.axis.test_axis_edxml import BILLION_LAUGHS, EXTERNAL_DTD, XXE
 
 pytestmark = pytest.mark.anyio
 
