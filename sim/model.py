@@ -440,6 +440,7 @@ class NetworkSim:
             "replication": self.replication,
             "start_s": self.start,
             "horizon_s": self.horizon,
+            "working_days": len(self.calendar.days) if self.inp.traffic is None else None,
             "measure_from_s": self.measure_from,
             "documents": self.documents,
             "deliveries": self.deliveries,

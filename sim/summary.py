@@ -29,11 +29,11 @@ def _mean(results: list[dict[str, Any]], key: str) -> float:
 
 
 def latency_block(hist: HdrHistogram, means: list[float | None]) -> dict[str, Any]:
+    """Percentiles from the merged histogram; the mean is the mean of the replications' exact
+    means (what the CI is about)."""
     mean, ci = mean_ci95([m for m in means if m is not None])
     block: dict[str, Any] = dict(percentiles_s(hist))
-    block["mean"] = hist.get_mean_value() / 1000.0 if hist.get_total_count() else mean
-    if mean is not None:
-        block["mean"] = mean if len(means) == 1 else block["mean"]
+    block["mean"] = mean
     block["mean_ci95"] = ci
     block["count"] = int(hist.get_total_count())
     return block
@@ -72,13 +72,10 @@ def summarize(inp: SimInput, results: list[dict[str, Any]],
                  if first["measure_from_s"] <= row["time_s"] < first["horizon_s"]]
     delivered_rates = [row["delivered_per_s"] for row in in_window] or [0.0]
     sla_count = sum(r["sla_count"] for r in results)
-    calendar_days = (inp.simulation.days if inp.traffic is None else None)
     return {
         "replications": len(results),
-        "simulated_days": calendar_days if calendar_days is not None
-        else round(span / 86400.0, 4) if inp.traffic is not None
-        else round((first["horizon_s"] - first["start_s"]) / 86400.0, 4),
-        "working_days": first.get("working_days"),
+        "simulated_days": first["working_days"] if inp.traffic is None
+        else round(span / 86400.0, 4),
         "horizon_s": first["horizon_s"] - first["start_s"],
         "warmup_s": inp.simulation.warmup_s,
         "scope": inp.simulation.scope,

@@ -1,5 +1,13 @@
 """One module per sub-command; each has `register(subparsers)` which sets `run` as default."""
 
-from lienthong.commands import axis_cmd, compare_cmd, loadtest_cmd, topology_cmd
+from lienthong.commands import (
+    axis_cmd,
+    calibrate_cmd,
+    compare_cmd,
+    loadtest_cmd,
+    simulate_cmd,
+    topology_cmd,
+)
 
-COMMAND_MODULES = [topology_cmd, axis_cmd, loadtest_cmd, compare_cmd]
+COMMAND_MODULES = [topology_cmd, simulate_cmd, axis_cmd, loadtest_cmd, compare_cmd,
+                   calibrate_cmd]

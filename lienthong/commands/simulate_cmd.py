@@ -1,0 +1,174 @@
+"""`lienthong simulate SCENARIO`: run the discrete-event model and write a run directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lienthong.errors import UserError
+
+if TYPE_CHECKING:
+    from lienthong.scenario import LoadedScenario
+    from sim.model import SimInput
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "simulate",
+        help="simulate the axis network of a scenario (latency, throughput, utilisation, SLA)",
+        description="Run the discrete-event simulation of a scenario: replications in parallel "
+        "processes, warm-up removed, 95%% confidence intervals. Writes summary.json, "
+        "timeseries.csv, latency CDFs and PNG plots.",
+    )
+    parser.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="run directory (default: results/runs/<scenario>-simulation-<time>)")
+    parser.add_argument("--replications", type=int, metavar="N",
+                        help="independent replications (default: the scenario's)")
+    parser.add_argument("--jobs", type=int, metavar="J", default=None,
+                        help="parallel processes (default: as many as CPUs, at most N)")
+    parser.add_argument("--seed", type=int, metavar="S", help="override the scenario's seed")
+    parser.add_argument("--days", type=int, metavar="D",
+                        help="simulate D working days from the calendar's start")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        dest="overrides", help="override a scenario key (repeatable), "
+                        "e.g. --set axis.workers=4")
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.set_defaults(run=run)
+
+
+def _positive(value: int | None, option: str) -> None:
+    if value is not None and value < 1:
+        raise UserError(f"{option} {value}: must be at least 1")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lienthong import results
+    from lienthong.scenario import load_scenario
+    from sim.model import SimInput, SimInputError
+    from sim.replications import default_jobs, run_replications
+
+    _positive(args.replications, "--replications")
+    _positive(args.jobs, "--jobs")
+    _positive(args.days, "--days")
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed {args.seed}: must be 0 or more")
+    overrides = list(args.overrides)
+    for key, value in (("simulation.replications", args.replications),
+                       ("scenario.seed", args.seed), ("simulation.days", args.days)):
+        if value is not None:
+            overrides.append(f"{key}={value}")
+    loaded = load_scenario(args.scenario, overrides)
+    scenario = loaded.scenario
+    out = args.out or results.default_run_dir(Path("results"), scenario.name, "simulation")
+    inp = SimInput(scenario.name, scenario.seed, scenario.topology, scenario.rollout,
+                   scenario.demand, scenario.calendar, scenario.axis, scenario.delivery,
+                   scenario.failures, scenario.simulation, scenario.traffic,
+                   list(scenario.broadcasts))
+    replications = scenario.simulation.replications
+    jobs = args.jobs or min(default_jobs(), replications)
+
+    def say(text: str) -> None:
+        if not args.quiet:
+            print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+    run_dir = results.prepare_run_dir(out)
+    say(f"simulating {scenario.name}: {replications} replication(s), {jobs} process(es), "
+        f"seed {scenario.seed}; writing {run_dir}")
+    started = time.perf_counter()
+    try:
+        outcome = run_replications(inp, replications, jobs, say)
+    except SimInputError as error:
+        raise UserError(f"{args.scenario}: {error}") from None
+    except ValueError as error:  # e.g. a calendar without working days
+        raise UserError(f"{args.scenario}: {error}") from None
+    summary = write_run(run_dir, loaded, inp, outcome, time.perf_counter() - started,
+                        plots=not args.no_plots)
+    latency = summary["latency_s"]
+    print(f"{scenario.name}: {summary['documents']:,.0f} documents, "
+          f"{summary['deliveries']:,.0f} deliveries "
+          f"(national axis: {summary['national_axis']['documents']:,.0f} / "
+          f"{summary['national_axis']['deliveries']:,.0f}); latency p50 "
+          f"{_fmt(latency['p50'])} p99 {_fmt(latency['p99'])}; SLA met "
+          f"{_pct(summary['sla_met_fraction'])}; {summary['requests_per_s']:,.1f} requests/s")
+    print(f"run written to {run_dir}")
+    return 0
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.3g} s"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput, outcome: list[dict],
+              wall_s: float, plots: bool = True) -> dict:
+    """summary.json, timeseries.csv, latency CDFs (shared layout), axes.csv and plots."""
+    import csv
+    import datetime as dt
+
+    from lienthong import results
+    from sim.metrics import cdf_s
+    from sim.summary import histograms, summarize, timeseries
+
+    hists = histograms(outcome)
+    body = summarize(inp, outcome, hists)
+    summary = {
+        "kind": "simulation",
+        "scenario": loaded.scenario.name,
+        "scenario_sha256": loaded.sha256,
+        "scenario_file": str(loaded.path),
+        "seed": loaded.scenario.seed,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": results.tool_versions(),
+        **body,
+        "wall_time_s": wall_s,
+    }
+    results.write_summary(run_dir, summary)
+    rows = timeseries(outcome)
+    results.write_timeseries(run_dir, rows)
+    cdfs = {}
+    for label, hist in hists.items():
+        if label == "ack":
+            continue
+        values, fractions = cdf_s(hist, results.CDF_QUANTILES)
+        cdfs[label] = (values, fractions)
+        _write_cdf(run_dir, "" if label == "all" else label, values, fractions)
+    with (run_dir / "axes.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["axis", "workers", "utilization", "queue_mean", "wait_mean_s",
+                         "wait_mean_ci95_s", "arrival_rate_per_s", "poll_rate_per_s"])
+        for name, row in summary["axes"].items():
+            writer.writerow([name, row["workers"], f"{row['utilization']:.6f}",
+                             f"{row['queue_mean']:.6f}", row["wait_s"]["mean"],
+                             row["wait_s"]["mean_ci95"], f"{row['arrival_rate_per_s']:.4f}",
+                             f"{row['poll_rate_per_s']:.4f}"])
+    if plots:
+        from lienthong import plots as figures
+
+        name = loaded.scenario.name
+        figures.latency_cdf(run_dir / "latency_cdf.png", cdfs,
+                            f"{name}: delivery latency by sender → recipient level")
+        figures.throughput_backlog(run_dir / "throughput_backlog.png", rows,
+                                   f"{name}: traffic over time (mean of "
+                                   f"{summary['replications']} replication(s))")
+        figures.axis_utilization(run_dir / "axis_utilization.png", summary["axes"],
+                                 f"{name}: busiest axes")
+    return summary
+
+
+def _write_cdf(run_dir: Path, label: str, values: list[float], fractions: list[float]) -> None:
+    import csv
+
+    name = f"latency_cdf_{label}.csv" if label else "latency_cdf.csv"
+    with (run_dir / name).open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["latency_s", "fraction"])
+        for value, fraction in zip(values, fractions, strict=True):
+            writer.writerow([f"{value:.6f}", f"{fraction:.4f}"])
