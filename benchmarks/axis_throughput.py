@@ -18,6 +18,7 @@ The last line printed is one JSON object with the figures; `send_to_null_ratio` 
 divided by the null rate measured in the same run (the goal is >= 0.5).
 
     python benchmarks/axis_throughput.py [--seconds 6] [--connections 64] [--systems 100000]
+                                         [--postgres URL] [--workers N]
 """
 
 from __future__ import annotations
@@ -221,13 +222,14 @@ def write_directory(path: Path, systems: int, connections: int) -> None:
                 out.write(f"{code},System {code},{secret_of(code)}\n")
 
 
-def start_server(workdir: Path, port: int, directory: Path) -> subprocess.Popen[bytes]:
+def start_server(workdir: Path, port: int, directory: Path, store: str,
+                 workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                                     os.environ.get("PYTHONPATH")]))}
     log = (workdir / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "axis", "serve", "--port", str(port), "--store",
-         str(workdir / "axis.db"), "--admin-token", ADMIN, "--directory", str(directory),
+        [sys.executable, "-m", "axis", "serve", "--port", str(port), "--store", store,
+         "--workers", str(workers), "--admin-token", ADMIN, "--directory", str(directory),
          "--null-endpoint", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
@@ -272,8 +274,8 @@ async def measure(port: int, args: argparse.Namespace) -> dict:
     send, null = phases["send"], phases["null"]
     return {
         "benchmark": "axis_throughput",
-        "store": "sqlite (WAL, synchronous=FULL)",
-        "workers": 1,
+        "store": "postgresql" if args.postgres else "sqlite (WAL, synchronous=FULL)",
+        "workers": args.workers,
         "connections": n,
         "registered_systems": args.systems + 2 * n + 1000,
         "durable_sends_per_s": round(send.rate(), 1),
@@ -295,6 +297,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per phase")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--systems", type=int, default=100_000)
+    parser.add_argument("--postgres", metavar="URL", default=None,
+                        help="measure a PostgreSQL store instead (a throw-away schema is used)")
+    parser.add_argument("--workers", type=int, default=1, help="axis worker processes")
     args = parser.parse_args()
     try:
         import uvloop
@@ -304,12 +309,23 @@ def main() -> int:
         pass
     workdir = Path(tempfile.mkdtemp(prefix="axis-bench-"))
     process = None
+    schema = None
+    store = str(workdir / "axis.db")
+    if args.postgres:
+        import psycopg
+
+        schema = f"axis_bench_{os.getpid()}"
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        separator = "&" if "?" in args.postgres else "?"
+        store = f"{args.postgres}{separator}options=-csearch_path%3D{schema}"
     try:
         directory = workdir / "directory.csv"
         write_directory(directory, args.systems, args.connections)
         port = free_port()
         started = time.perf_counter()
-        process = start_server(workdir, port, directory)
+        process = start_server(workdir, port, directory, store, args.workers)
         startup = time.perf_counter() - started
         result = asyncio.run(measure(port, args))
         result["startup_with_directory_s"] = round(startup, 2)
@@ -324,6 +340,11 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(workdir, ignore_errors=True)
+        if schema is not None:
+            import psycopg
+
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _commit_stats(port: int) -> dict:

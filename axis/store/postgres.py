@@ -33,6 +33,7 @@ from axis.store.base import (
     OutboxItem,
     SendOutcome,
     Store,
+    StoreError,
     Unavailable,
     Unprocessable,
     next_ack_state,
@@ -90,6 +91,10 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SCHEMA_LOCK = 0x4158_4953  # "AXIS": serialises schema creation across starting processes
 
 
+class _Replay(Exception):
+    """An unexpected error inside an item: replay the batch with savepoints."""
+
+
 class PostgresStore(Store):
     kind = "postgresql"
 
@@ -98,7 +103,7 @@ class PostgresStore(Store):
         url: str,
         schema: str | None = None,
         on_commit: Callable[[float, int], None] | None = None,
-        pool_size: int = 8,
+        pool_size: int = 16,
     ) -> None:
         if schema is not None and not _SCHEMA_NAME.match(schema):
             raise ValueError(f"invalid PostgreSQL schema name {schema!r}")
@@ -130,7 +135,7 @@ class PostgresStore(Store):
             raise Unavailable(f"cannot open PostgreSQL store: {error}") from error
         self._writer_conn = conn
         self._pool = AsyncConnectionPool(
-            self.url, min_size=1, max_size=self._pool_size, kwargs=self._kwargs, open=False
+            self.url, min_size=2, max_size=self._pool_size, kwargs=self._kwargs, open=False
         )
         await self._pool.open(wait=True, timeout=30)
         self._committer = GroupCommitter("axis-postgres-writer", self._run_batch,
@@ -165,18 +170,39 @@ class PostgresStore(Store):
             self._writer_conn = None
 
     def _run_batch(self, fns: list[Callable[[Any], Any]]) -> list[Any]:
+        """Commit a batch; savepoints (a round trip each) only when an item fails unexpectedly.
+
+        Store operations raise `StoreError` only before they write and never after a failed
+        statement, so such a refusal leaves the transaction usable. Any other error may have
+        aborted it: the batch is then rolled back and replayed with one savepoint per item.
+        """
         conn = self._writer_conn
         if conn is None or conn.closed or conn.broken:
             conn = self._writer_conn = psycopg.connect(self.url, autocommit=True, **self._kwargs)
+        try:
+            return self._transaction(conn, fns, savepoints=False)
+        except _Replay:
+            return self._transaction(conn, fns, savepoints=True)
+
+    @staticmethod
+    def _transaction(conn: psycopg.Connection, fns: list[Callable[[Any], Any]],
+                     savepoints: bool) -> list[Any]:
         results: list[Any] = []
         with conn.transaction():
             for fn in fns:
                 try:
-                    with conn.transaction():
+                    if savepoints:
+                        with conn.transaction():
+                            results.append(fn(conn))
+                    else:
                         results.append(fn(conn))
+                except StoreError as error:
+                    results.append(error)
                 except psycopg.OperationalError:
                     raise
                 except Exception as error:
+                    if not savepoints:
+                        raise _Replay from error
                     results.append(error)
         return results
 
@@ -296,11 +322,15 @@ class PostgresStore(Store):
             if row is None:
                 return _original_outcome(conn, package)
             document = row[0]
+            # One round trip: insert the deliveries and notify each recipient's listeners
+            # (notifications are delivered at commit, never for a rolled-back insert).
             deliveries = conn.execute(
-                "INSERT INTO deliveries (document, recipient, kind, priority, state, updated_at) "
-                "SELECT %s, r, %s, %s, 'pending', %s FROM unnest(%s::text[]) "
-                "WITH ORDINALITY AS t(r, n) ORDER BY n RETURNING id, recipient",
-                (document, package.kind, package.priority, now, list(package.recipients)),
+                "WITH added AS (INSERT INTO deliveries (document, recipient, kind, priority, "
+                "state, updated_at) SELECT %s, r, %s, %s, 'pending', %s FROM unnest(%s::text[]) "
+                "WITH ORDINALITY AS t(r, n) ORDER BY n RETURNING id, recipient) "
+                "SELECT id, recipient, pg_notify(%s, recipient) FROM added",
+                (document, package.kind, package.priority, now, list(package.recipients),
+                 CHANNEL),
             ).fetchall()
             if answered is not None:
                 conn.execute(
@@ -308,12 +338,8 @@ class PostgresStore(Store):
                     "created_at) VALUES (%s, %s, %s, %s, %s)",
                     (answered, package.sender, package.status_code, document, now),
                 )
-            conn.execute(
-                "SELECT pg_notify(%s, r) FROM unnest(%s::text[]) AS t(r)",
-                (CHANNEL, list(package.recipients)),
-            )
             return SendOutcome(document, package.document_id, package.kind, package.sender, now,
-                               tuple(sorted((i, r) for i, r in deliveries)))
+                               tuple(sorted((i, r) for i, r, _ in deliveries)))
 
         return await self._write(send)
 
