@@ -250,7 +250,7 @@ def start_server(workdir: Path, port: int, directory: Path, store: str,
 
 async def measure(port: int, args: argparse.Namespace) -> dict:
     phases = {}
-    seconds, warmup, n = args.seconds, 1.0, args.connections
+    seconds, warmup, n = args.seconds, args.warmup, args.connections
     # null and send alternate twice, so drift over the run affects both alike
     for round_ in (1, 2):
         for name, worker in (("null", null_worker), ("send", send_worker(1, f"r{round_}"))):
@@ -295,6 +295,7 @@ async def measure(port: int, args: argparse.Namespace) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=1.0, help="uncounted seconds per phase")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--systems", type=int, default=100_000)
     parser.add_argument("--postgres", metavar="URL", default=None,
