@@ -90,6 +90,7 @@ class SqliteStore(Store):
             raise ValueError("the SQLite store needs a file path (in memory is not durable)")
         self.path = path
         self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         self._writer_conn: sqlite3.Connection | None = None
         self._committer: GroupCommitter | None = None
         self._on_commit = on_commit
@@ -112,6 +113,7 @@ class SqliteStore(Store):
             conn = self._connect()
             conn.execute("PRAGMA query_only = ON")
             self._local.conn = conn
+            self._readers.append(conn)
         return conn
 
     async def open(self) -> None:
@@ -135,6 +137,10 @@ class SqliteStore(Store):
         if self._writer_conn is not None:
             self._writer_conn.close()
             self._writer_conn = None
+        for conn in self._readers:
+            conn.close()
+        self._readers.clear()
+        self._local = threading.local()
 
     def _run_batch(self, fns: list[Callable[[Any], Any]]) -> list[Any]:
         """Commit a batch; each item is isolated, yet the happy path needs no savepoints.

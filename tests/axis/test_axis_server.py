@@ -203,3 +203,29 @@ def test_command_line_rejects_bad_options_in_one_line(tmp_path, capsys) -> None:
     assert len(err) == 1 and "--directory" in err[0] and "line 1: secret of A1" in err[0]
     assert main(["axis", "serve", "--store", str(tmp_path / "missing" / "a.db")]) == 2
     assert "--store" in capsys.readouterr().err
+
+
+def test_body_10mb_over_the_limit_on_a_real_server(tmp_path, directory_file) -> None:
+    """Over real sockets: refused with 413 whether the size is declared or streamed, and the
+    server stays healthy (it answered without reading the 10 MB)."""
+    from axis import signing
+
+    server = ServerProcess(str(tmp_path / "axis.db"), "--max-body", "1000000",
+                           directory=directory_file).start()
+    try:
+        body = b"<" + b"x" * 11_000_000
+        headers = signing.sign_headers(A, secret_of(A), "POST", "/v1/documents", body)
+        response = httpx.post(server.url + "/v1/documents", content=body, headers=headers,
+                              timeout=30)
+        assert response.status_code == 413 and "1000000" in response.json()["error"]
+
+        def chunks():
+            for _ in range(170):  # 11 MB without a Content-Length
+                yield b"x" * 65536
+
+        response = httpx.post(server.url + "/v1/documents", content=chunks(), headers=headers,
+                              timeout=30)
+        assert response.status_code == 413
+        assert httpx.get(server.url + "/healthz").json()["status"] == "ok"
+    finally:
+        server.stop()
