@@ -53,15 +53,18 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"axis exited: {self.output()[-2000:]}")
+                output = self.output()
+                self.log_path.unlink(missing_ok=True)
+                raise RuntimeError(f"axis exited: {output[-2000:]}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        output = self.output()
         self.stop()
-        raise RuntimeError("axis did not become healthy in time")
+        raise RuntimeError(f"axis did not become healthy in time: {output[-2000:]}")
 
     def kill(self) -> None:
         """SIGKILL the whole process group (the server and any workers): no shutdown code runs."""
@@ -70,12 +73,14 @@ class ServerProcess:
             self.process.wait(10)
 
     def stop(self) -> None:
+        """Stop gracefully and remove the log (`start` puts it in its error when it fails)."""
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self.log_path.unlink(missing_ok=True)
 
     def output(self) -> str:
         """What the server wrote to stderr so far."""

@@ -14,11 +14,12 @@ import os
 import shutil
 import tempfile
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from axis import packages, signing
+from axis import edxml, packages, signing
 from axis.app import create_app
 from axis.config import Settings
 from axis.store.sqlite import SqliteStore
@@ -27,23 +28,29 @@ from tests.axis.conftest import ADMIN_TOKEN, AGENCIES, A, B, C, secret_of
 FUZZ_EXAMPLES = int(os.environ.get("AXIS_FUZZ_EXAMPLES", "40"))
 """Examples per operation; raise it locally for a deeper run (400 took 40 s, found nothing)."""
 
-_DIR = tempfile.mkdtemp(prefix="axis-fuzz-")
-_STORE = SqliteStore(f"{_DIR}/axis.db")
+_DIR = os.path.join(tempfile.gettempdir(), f"axis-fuzz-{os.getpid()}")
+_STORE = SqliteStore(f"{_DIR}/axis.db")  # opened by the app's lifespan, on the first request
 
 
 async def _seed() -> None:
     store = SqliteStore(f"{_DIR}/axis.db")
     await store.open()
     await store.put_agencies([(code, f"Agency {code}", secret_of(code)) for code in AGENCIES])
-    from axis import edxml
-
     for n in range(5):
         body = packages.document(A, [B, C], f"{A},2026/11/25,{n}")
         await store.send(edxml.parse(body), body)
     await store.close()
 
 
-asyncio.run(_seed())
+@pytest.fixture(scope="module", autouse=True)
+def seeded_store():
+    """Registered agencies and a few deliveries before the first request; removed after."""
+    shutil.rmtree(_DIR, ignore_errors=True)
+    asyncio.run(_seed())
+    yield
+    shutil.rmtree(_DIR, ignore_errors=True)
+
+
 _APP = create_app(Settings(store="unused", admin_token=ADMIN_TOKEN, max_body=200_000,
                            max_wait=0.2), store=_STORE)
 
@@ -113,8 +120,4 @@ STATUSES: dict[int, int] = {}
 def test_fuzzing_reached_past_authentication() -> None:
     """Runs after the fuzzing above: some requests were answered 2xx, so it went deep."""
     assert STATUSES.get(2, 0) > 10 and STATUSES.get(4, 0) > 10, STATUSES
-
-
-def teardown_module() -> None:
-    shutil.rmtree(_DIR, ignore_errors=True)
 
