@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.events import Call, at
+from sim.events import Call, scheduler
 
 OnStart = Callable[[float, Any], None]
 _BUFFER = 4096
@@ -68,6 +68,7 @@ class AxisServer:
                  poll_gap: ExpBuffer | None = None, service_exp: ExpBuffer | None = None,
                  retry: Callable[[int], float] | None = None) -> None:
         self.env = env
+        self._at = scheduler(env)
         self.name = name
         self.workers = workers
         self.free = [env.now] * workers
@@ -89,14 +90,24 @@ class AxisServer:
         self.retries_pending = 0
         self._drain_from: float | None = None
         self.drain_times: list[float] = []
-        # statistics since the last reset, and requests per time bin (shared list, optional)
-        self.request_bins: list[int] | None = None
-        self.bin_origin, self.bin_rate = 0.0, 1.0
+        self._special = service_exp is not None
+        # statistics since the last reset, and requests per time bin (a list covering the run,
+        # shared by all servers; sim.metrics.Bins)
+        self.request_bins: list[int] = [0] * 2
+        self.bin_origin, self.bin_rate = env.now, 0.0
         self.reset_stats()
 
     # -- statistics ---------------------------------------------------------------------------
 
+    def catch_up(self) -> None:
+        """Feed the polls up to now (before reading or resetting the statistics)."""
+        if self.env.now >= self.next_poll:
+            self._advance(self.env.now)
+
     def reset_stats(self) -> None:
+        """Start a measurement window now. Busy time is counted when a request starts, so a
+        window's utilisation includes the full service of requests started inside it."""
+        self.catch_up()
         self.stats_from = self.env.now
         self.busy = 0.0
         self.jobs = 0
@@ -108,6 +119,7 @@ class AxisServer:
 
     def snapshot(self) -> dict[str, float]:
         """Figures over [stats_from, now]: utilisation, time-average queue, waits, rates."""
+        self.catch_up()
         span = max(self.env.now - self.stats_from, 1e-12)
         requests = self.jobs + self.polls
         return {
@@ -129,23 +141,22 @@ class AxisServer:
                attempt: int = 0) -> None:
         """A request arrives now. `on_start(finish, arg)` runs when a worker takes it."""
         now = self.env._now
-        counts = self.request_bins
-        if counts is not None:
-            i = int((now - self.bin_origin) * self.bin_rate)
-            counts[i if i < len(counts) else -1] += 1
+        self.request_bins[int((now - self.bin_origin) * self.bin_rate)] += 1
         if now >= self.next_poll:
             self._advance(now)
-        if self.down:
-            self.retries += 1
-            self.retries_pending += 1
-            at(self.env, now + self._retry_delay(attempt), self._retry,
-               (service_s, priority, on_start, arg, attempt + 1))
-            return
-        if self.service_exp is not None:
-            service_s = self.service_exp()
         self.jobs += 1
+        if self._special:  # down, or exponential service (validation)
+            if self.down:
+                self.jobs -= 1
+                self.retries += 1
+                self.retries_pending += 1
+                self._at(now + self._retry_delay(attempt), self._retry,
+                         (service_s, priority, on_start, arg, attempt + 1))
+                return
+            if self.service_exp is not None:
+                service_s = self.service_exp()
         free = self.free
-        if not self.waitq and free[0] <= now:
+        if free[0] <= now and not self.waitq:
             finish = now + service_s
             heapreplace(free, finish)
             self.busy += service_s
@@ -164,7 +175,7 @@ class AxisServer:
     def _ensure_wake(self) -> None:
         if not self._wake_pending and not self.down:
             self._wake_pending = True
-            at(self.env, self.free[0], self._wake)
+            self._at(self.free[0], self._wake)
 
     def _wake(self, _: Any) -> None:
         self._wake_pending = False
@@ -232,12 +243,14 @@ class AxisServer:
         if now >= self.next_poll:
             self._advance(now)
         self.down = True
+        self._special = True
 
     def come_up(self, _: Any = None) -> None:
         now = self.env._now
         if now >= self.next_poll:
             self._advance(now)
         self.down = False
+        self._special = self.service_exp is not None
         self._drain_from = now
         if self.waitq:
             self._ensure_wake()

@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sim.events import Call, at
+from sim.events import Call
 from sim.packages import Item
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class Recipients:
             box.append(item)
         if recipient not in self.poll_pending:
             self.poll_pending.add(recipient)
-            at(self.sim.env, self.next_poll(recipient, ready) + self.sim.ag_latency[recipient],
+            self.sim.at(self.next_poll(recipient, ready) + self.sim.ag_latency[recipient],
                self._poll_arrives, recipient)
 
     def _poll_arrives(self, event: Call) -> None:
@@ -78,11 +78,14 @@ class Recipients:
     def _listed(self, finish: float, recipient: int) -> None:
         self.polls_with_work += 1
         box = self.mailbox[recipient]
-        take = [item for item in box if item.ready <= finish]
-        rest = [item for item in box if item.ready > finish]
+        if all(item.ready <= finish for item in box):
+            take, rest = box, None
+        else:
+            take = [item for item in box if item.ready <= finish]
+            rest = [item for item in box if item.ready > finish]
         if rest:
             self.mailbox[recipient] = rest
-            at(self.sim.env, self.next_poll(recipient, max(finish, min(i.ready for i in rest)))
+            self.sim.at(self.next_poll(recipient, max(finish, min(i.ready for i in rest)))
                + self.sim.ag_latency[recipient], self._poll_arrives, recipient)
         else:
             del self.mailbox[recipient]
@@ -104,14 +107,15 @@ class Recipients:
             chain.extend(items)
             return
         self.chain[recipient] = deque(items)
-        at(self.sim.env, when, self._fetch_arrives, recipient)
+        self.sim.at(when, self._fetch_arrives, recipient)
 
     def _fetch_arrives(self, event: Call) -> None:
         recipient = event.arg
         sim = self.sim
         item = self.chain[recipient][0]
         package = item.package
-        sim.servers[sim.ag_axis[recipient]].submit(sim.fetch_cost(package), package.priority,
+        sim.servers[sim.ag_axis[recipient]].submit(
+            sim.fetch_fixed + sim.fetch_per_byte * package.size, package.priority,
                    self._fetched, recipient)
 
     def _fetched(self, finish: float, recipient: int) -> None:
@@ -121,7 +125,7 @@ class Recipients:
         fetched = finish + sim.to_agency_s(recipient, item.package.size)
         sim.on_fetched(item, fetched)
         if self.acknowledge:
-            at(sim.env, fetched + sim.ag_latency[recipient], self._ack_arrives, recipient)
+            sim.at(fetched + sim.ag_latency[recipient], self._ack_arrives, recipient)
             return
         item.acked = fetched
         sim.on_acked(item, fetched)
@@ -144,7 +148,7 @@ class Recipients:
 
     def _next(self, recipient: int, t: float) -> None:
         if self.chain[recipient]:
-            at(self.sim.env, t + self.sim.ag_latency[recipient], self._fetch_arrives, recipient)
+            self.sim.at(t + self.sim.ag_latency[recipient], self._fetch_arrives, recipient)
         else:
             del self.chain[recipient]
 
@@ -157,7 +161,7 @@ class Recipients:
         fetched = ready + sim.to_agency_s(recipient, item.package.size)
         sim.on_fetched(item, fetched)
         if self.acknowledge:
-            at(sim.env, fetched + sim.ag_latency[recipient], self._push_ack_arrives, item)
+            sim.at(fetched + sim.ag_latency[recipient], self._push_ack_arrives, item)
         else:
             sim.on_acked(item, fetched)
 

@@ -35,6 +35,21 @@ def at(env: simpy.Environment, when: float, fn: Callable[[Call], None], arg: Any
                           next(env._eid), event))  # type: ignore[attr-defined]
 
 
+def scheduler(env: simpy.Environment) -> Callable[[float, Callable[[Call], None], Any], None]:
+    """`at` bound to one environment, with its queue and counter looked up once (hot path)."""
+    queue = env._queue  # type: ignore[attr-defined]
+    eid = env._eid  # type: ignore[attr-defined]
+
+    def at_(when: float, fn: Callable[[Call], None], arg: Any = None) -> None:
+        event = Call()
+        event.callbacks = [fn]
+        event.arg = arg
+        now = env._now  # type: ignore[attr-defined]
+        heappush(queue, (when if when > now else now, NORMAL, next(eid), event))
+
+    return at_
+
+
 def events_scheduled(env: simpy.Environment) -> int:
     """Events SimPy has scheduled so far (its id counter; reading it consumes one id)."""
     return next(env._eid)  # type: ignore[attr-defined]

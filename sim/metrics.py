@@ -79,7 +79,9 @@ class Bins:
     MAX_BINS = 250_000
 
     def __init__(self, origin: float, width: float, end: float) -> None:
-        count = min(int((end - origin) / width) + 2, self.MAX_BINS)
+        if (end - origin) / width > self.MAX_BINS:
+            width = (end - origin) / self.MAX_BINS
+        count = int((end - origin) / width) + 2
         self.origin, self.width = origin, width
         self._rate = 1.0 / width
         self.sent = [0] * count

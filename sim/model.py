@@ -36,7 +36,7 @@ from sim.config import (
     TrafficConfig,
 )
 from sim.delivery import Recipients
-from sim.events import Call, at, events_scheduled
+from sim.events import Call, events_scheduled, scheduler
 from sim.failures import backoff, outage_windows
 from sim.metrics import Bins, encode, histogram_of
 from sim.packages import DOCUMENT, STATUS_01, STATUS_03, Item, Package
@@ -105,6 +105,7 @@ class NetworkSim:
             raise SimInputError(f"simulation.warmup_s: {sim_cfg.warmup_s:g} s leaves nothing "
                                 "to measure before the horizon")
         self.env = simpy.Environment(initial_time=self.start)
+        self.at = scheduler(self.env)
         span = self.horizon - self.start
         self.bins = Bins(self.start, sim_cfg.bin_s or nice_bin(span),
                          self.horizon + sim_cfg.drain_limit_s)
@@ -142,6 +143,12 @@ class NetworkSim:
         self.cost_poll = cap.poll.seconds(0)
         self.cost_ack = cap.ack.seconds(0)
         self.status_size = delivery.status_size_kb * 1024.0
+        # (fixed s, s per byte) per operation, read on every request
+        self.op_send = (cap.send.fixed_ms / 1e3, cap.send.per_kb_ms / 1e3 / 1024.0)
+        self.op_relay = (cap.relay.fixed_ms / 1e3, cap.relay.per_kb_ms / 1e3 / 1024.0)
+        self.fetch_fixed = cap.fetch.fixed_ms / 1e3
+        self.fetch_per_byte = cap.fetch.per_kb_ms / 1e3 / 1024.0
+        self.cost_status = cap.status.seconds(self.status_size)
         self.push = delivery.mode == "push"
         self.status_messages = delivery.status_messages
         self.scope_national = sim_cfg.scope == "national"
@@ -195,7 +202,7 @@ class NetworkSim:
                            for f in inp.traffic.flows]
         self._schedule_broadcasts()
         self._schedule_outages()
-        at(self.env, self.measure_from, self._reset_stats)
+        self.at(self.measure_from, self._reset_stats)
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -236,7 +243,7 @@ class NetworkSim:
             for day in days:
                 t = self.calendar.day_offset_s(day) + spec.seconds_of_day()
                 if self.start <= t < self.horizon and targets:
-                    at(self.env, t, self._broadcast, (sender, t, spec.priority, targets))
+                    self.at(t, self._broadcast, (sender, t, spec.priority, targets))
 
     def _broadcast(self, event: Call) -> None:
         sender, t, priority, targets = event.arg
@@ -255,8 +262,8 @@ class NetworkSim:
         for name, spans in windows.items():
             server = self.servers[self.axis_names.index(name)]
             for down, up in spans:
-                at(self.env, down, server.go_down)
-                at(self.env, up, server.come_up)
+                self.at(down, server.go_down)
+                self.at(up, server.come_up)
 
     def _reset_stats(self, _: Any) -> None:
         for server in self.servers:
@@ -268,7 +275,7 @@ class NetworkSim:
         self._batch = next(self._batches, None)
         self._i = 0
         if self._batch is not None:
-            at(self.env, float(self._batch.times[0]), self._arrival)
+            self.at(float(self._batch.times[0]), self._arrival)
 
     def _arrival(self, _: Any) -> None:
         batch = self._batch
@@ -285,7 +292,7 @@ class NetworkSim:
             self._send(sender, t, priority, size, recipients.tolist(), batch.deadline)
         self._i = i + 1
         if self._i < len(batch.times):
-            at(self.env, float(batch.times[self._i]), self._arrival)
+            self.at(float(batch.times[self._i]), self._arrival)
         else:
             self._next_batch()
 
@@ -311,33 +318,34 @@ class NetworkSim:
         b = bins.index(t)
         bins.sent[b] += 1
         bins.accepted[b] += n
-        at(self.env, t + self.ag_latency[sender] + size * self.ag_bits[sender],
+        self.at(t + self.ag_latency[sender] + size * self.ag_bits[sender],
            self._arrive_first, (package, items))
 
     # -- axes ---------------------------------------------------------------------------------
 
     def fetch_cost(self, package: Package) -> float:
-        return self.cap.fetch.seconds(package.size)
+        return self.fetch_fixed + self.fetch_per_byte * package.size
 
-    def _store_cost(self, op: Any, package: Package, axis: int, items: list[Item]) -> float:
-        cost = (self.cap.status if package.kind else op).seconds(package.size)
+    def _store_cost(self, op: tuple[float, float], package: Package, axis: int,
+                    items: list[Item]) -> float:
+        cost = self.cost_status if package.kind else op[0] + op[1] * package.size
         if self.push:
             hop = self.next_hop[axis]
             ag_axis = self.ag_axis
             local = sum(1 for item in items if hop[ag_axis[item.recipient]] == axis)
-            cost += local * self.cap.fetch.seconds(package.size)
+            cost += local * self.fetch_cost(package)
         return cost
 
     def _arrive_first(self, event: Call) -> None:
         package, items = event.arg
         axis = package.axis
-        self.servers[axis].submit(self._store_cost(self.cap.send, package, axis, items),
+        self.servers[axis].submit(self._store_cost(self.op_send, package, axis, items),
                                   package.priority, self._stored, (axis, package, items))
 
     def _arrive_relay(self, event: Call) -> None:
         job = event.arg
         axis, package, items = job
-        self.servers[axis].submit(self._store_cost(self.cap.relay, package, axis, items),
+        self.servers[axis].submit(self._store_cost(self.op_relay, package, axis, items),
                                   package.priority, self._stored, job)
 
     def _stored(self, finish: float, job: tuple[int, Package, list[Item]]) -> None:
@@ -357,7 +365,7 @@ class NetworkSim:
                 groups[nxt] = [item]
         for nxt, group in groups.items():
             pair = (axis, nxt)
-            at(self.env, finish + self.link_latency[pair] + package.size * self.link_bits[pair],
+            self.at(finish + self.link_latency[pair] + package.size * self.link_bits[pair],
                self._arrive_relay, (nxt, package, group))
 
     def to_agency_s(self, agency: int, size: float) -> float:
@@ -402,7 +410,7 @@ class NetworkSim:
                           math.inf, False, item)
         status_item = Item(package, original.sender, self.crosses[a][self.ag_axis[original.sender]])
         self.statuses_sent += 1
-        at(self.env, t + self.to_agency_s(recipient, self.status_size), self._arrive_first,
+        self.at(t + self.to_agency_s(recipient, self.status_size), self._arrive_first,
            (package, [status_item]))
 
     # -- running ------------------------------------------------------------------------------

@@ -49,8 +49,8 @@ def _positive(value: int | None, option: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from lienthong import results
     from lienthong.scenario import load_scenario
-    from sim.model import SimInput, SimInputError
-    from sim.replications import default_jobs, run_replications
+    from sim.model import NetworkSim, SimInput, SimInputError
+    from sim.replications import build, default_jobs, run_replications
 
     _positive(args.replications, "--replications")
     _positive(args.jobs, "--jobs")
@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
+    try:  # check what only the model can (agency codes, axis names, horizon) before writing
+        NetworkSim(inp, build(inp), 0)
+    except (SimInputError, ValueError) as error:
+        raise UserError(f"{args.scenario}: {error}") from None
     run_dir = results.prepare_run_dir(out)
     say(f"simulating {scenario.name}: {replications} replication(s), {jobs} process(es), "
         f"seed {scenario.seed}; writing {run_dir}")

@@ -11,7 +11,7 @@ import pytest
 from sim.analytic import jackson, mmc
 from sim.replications import run_replications
 from sim.stats import mean_ci95
-from tests.sim.conftest import sim_input
+from tests.sim.simcase import sim_input
 
 
 def _axis_wait(results: list[dict], axis: str) -> tuple[float, float]:
