@@ -66,8 +66,9 @@ class RateProfile:
             return self.day_factor * self.spike_factor
         return self.day_factor
 
-    def mean(self, resolution_s: float = 0.01) -> float:
+    def mean(self, points_max: int = 20_000) -> float:
         """Average multiplier over the load phase (intended rate = nominal * mean)."""
+        resolution_s = max(0.01, self.load_s / points_max)
         points = np.arange(resolution_s / 2, self.load_s, resolution_s)
         if points.size == 0:
             return 0.0

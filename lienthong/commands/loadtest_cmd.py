@@ -225,6 +225,7 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace) -> 
         "late_sends": counters.get("late_sends", 0),
         "late_send_fraction": counters.get("late_sends", 0) / scheduled if scheduled else 0.0,
         "failed_sends": counters.get("failed_sends", 0),
+        "late_polls": counters.get("late_polls", 0),
         "requests": requests,
         "failures": failures,
         "failure_ratio": failure_ratio,
