@@ -42,7 +42,7 @@ def latency_cdf(path: Path, cdfs: Mapping[str, tuple[Sequence[float], Sequence[f
     ax.set_ylim(0, 1.01)
     ax.grid(True, which="both", alpha=0.3)
     ax.set_title(title)
-    ax.legend(title="sender → recipient level", fontsize=8, loc="lower right")
+    ax.legend(title="sender → recipient level", fontsize=8, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

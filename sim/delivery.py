@@ -73,7 +73,7 @@ class Recipients:
     def _poll_arrives(self, event: Call) -> None:
         recipient = event.arg
         sim = self.sim
-        sim.servers[sim.ag_axis[recipient]].submit(sim.cost_poll, 0, self._listed, recipient)
+        sim.ag_server[recipient].submit(sim.cost_poll, 0, self._listed, recipient)
 
     def _listed(self, finish: float, recipient: int) -> None:
         self.polls_with_work += 1
@@ -114,7 +114,7 @@ class Recipients:
         sim = self.sim
         item = self.chain[recipient][0]
         package = item.package
-        sim.servers[sim.ag_axis[recipient]].submit(
+        sim.ag_server[recipient].submit(
             sim.fetch_fixed + sim.fetch_per_byte * package.size, package.priority,
                    self._fetched, recipient)
 
@@ -136,7 +136,7 @@ class Recipients:
         recipient = event.arg
         sim = self.sim
         item = self.chain[recipient][0]
-        sim.servers[sim.ag_axis[recipient]].submit(sim.cost_ack, item.package.priority, self._acked,
+        sim.ag_server[recipient].submit(sim.cost_ack, item.package.priority, self._acked,
                    recipient)
 
     def _acked(self, finish: float, recipient: int) -> None:
@@ -168,7 +168,7 @@ class Recipients:
     def _push_ack_arrives(self, event: Call) -> None:
         item = event.arg
         sim = self.sim
-        sim.servers[sim.ag_axis[item.recipient]].submit(sim.cost_ack, item.package.priority,
+        sim.ag_server[item.recipient].submit(sim.cost_ack, item.package.priority,
                    self._push_acked, item)
 
     def _push_acked(self, finish: float, item: Item) -> None:

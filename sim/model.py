@@ -174,6 +174,8 @@ class NetworkSim:
             server.request_bins = self.bins.requests
             server.bin_origin, server.bin_rate = self.bins.origin, 1.0 / self.bins.width
         self.poll_rate_total = sum(s.poll_rate for s in self.servers)
+        self.ag_server = [self.servers[a] for a in self.ag_axis]
+        """Each agency's own axis server (one lookup on the hot path)."""
         phases = stream(seed, "poll:phase", replication).uniform(
             0.0, delivery.poll_interval_s, len(agencies)).tolist()
         self.recipients = Recipients(self, delivery.mode, delivery.poll_interval_s, phases,
@@ -353,6 +355,16 @@ class NetworkSim:
         (one package per next axis)."""
         axis, package, items = job
         hop, ag_axis = self.next_hop[axis], self.ag_axis
+        if len(items) == 1:  # statuses and single-recipient documents: no grouping
+            item = items[0]
+            nxt = hop[ag_axis[item.recipient]]
+            if nxt == axis:
+                self.recipients.deposit(item, finish)
+            else:
+                pair = (axis, nxt)
+                self.at(finish + self.link_latency[pair] + package.size * self.link_bits[pair],
+                        self._arrive_relay, (nxt, package, items))
+            return
         groups: dict[int, list[Item]] = {}
         deposit = self.recipients.deposit
         for item in items:
