@@ -59,6 +59,8 @@ class Collector:
         self.timeline = Timeline()
         self.counters: Counter[str] = Counter()
         self.pending = 0
+        self.last_due = 0.0
+        """Latest time a scheduled status (03 after its registration delay) is due to leave."""
         self.clock: Clock | None = None
         self.clock_set = Event()
         self._claims: dict[str, AsyncResult] = {}
@@ -68,6 +70,7 @@ class Collector:
         self.merged_timeline = Timeline()
         self.merged_counters: Counter[str] = Counter()
         self.reports: dict[str, tuple[float, int]] = {}
+        self.merged_last_due = 0.0
         self._next_group = itertools.count()
         self._reporter: gevent.Greenlet | None = None
 
@@ -136,7 +139,7 @@ class Collector:
         self.counters.clear()
         return {"ledger": self.journal.take(), "latency": self.latency.take(),
                 "timeline": self.timeline.take(), "counters": counters,
-                "pending": self.pending, "time": time.time()}
+                "pending": self.pending, "last_due": self.last_due, "time": time.time()}
 
     def flush(self) -> None:
         data = self.snapshot()
@@ -166,6 +169,7 @@ class Collector:
         self.merged_timeline.merge(data["timeline"])
         self.merged_counters.update(data["counters"])
         self.reports[node] = (float(data["time"]), int(data["pending"]))
+        self.merged_last_due = max(self.merged_last_due, float(data.get("last_due", 0.0)))
 
     # -- the drain ---------------------------------------------------------------------------
 
@@ -186,6 +190,13 @@ class Collector:
             if when <= load_end + 1.0 or pending:
                 return False
         return self.ledger.outstanding() == 0
+
+    def drain_deadline(self, drain_s: float) -> float:
+        """When the drain gives up: `drain_s` after sending stopped or after the last scheduled
+        status was due, whichever is later (a status sent late still gets its drain)."""
+        if self.clock is None:
+            return 0.0
+        return max(self.clock.start + self.clock.load_s, self.merged_last_due) + drain_s
 
     def _worker_count(self) -> int:
         clients = getattr(self.runner, "clients", None)

@@ -145,9 +145,11 @@ class LoadThenDrain(LoadTestShape):
         users = len(context.plan.groups)
         if elapsed < settings.load_s:
             return users, settings.spawn_rate
-        if elapsed < settings.load_s + settings.drain_s and not context.collector.quiet():
+        collector = context.collector
+        drained = collector.quiet()
+        if not drained and time.time() < collector.drain_deadline(settings.drain_s):
             return users, settings.spawn_rate
-        _write_results(context, drained=elapsed < settings.load_s + settings.drain_s)
+        _write_results(context, drained=drained)
         return None
 
 

@@ -168,7 +168,8 @@ def run(request: RunRequest) -> RunOutput:
                               "played agencies (--admin-token or LIENTHONG_ADMIN_TOKEN)")
         register(target, token, context.plan.agencies, key)
         argv = locust_argv(request, target, context, key, token)
-        limit = settings.load_s + settings.drain_s + 120.0
+        # the drain may follow the last status 03, at most 10 registration delays after sending
+        limit = settings.load_s + settings.drain_s + 10 * settings.registration_delay_s + 120.0
         with (request.out / "locust.log").open("wb") as log:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                        start_new_session=True)

@@ -38,6 +38,8 @@ from topology.streams import stream
 log = logging.getLogger("lienthong.loadtest")
 
 INBOX_LIMIT = 100
+MAX_DELAY_MEANS = 10.0
+"""Registration delays are exponential, cut at 10 means (probability e^-10) so runs end."""
 PROCESS_TAG = uuid.uuid4().hex[:8]
 """Makes DocumentIds unique across processes and runs (the axis de-duplicates by DocumentId)."""
 
@@ -223,8 +225,10 @@ class AgencySystemUser(FastHttpUser):
         if kind == EDOC:
             self.collector.pending += 2
             self.workers.spawn(self._send_status, agency.code, sender, document_id, "01", now)
-            delay = float(self._registration_rng(agency).exponential(
-                run.settings.registration_delay_s)) if run.settings.registration_delay_s else 0.0
+            mean = run.settings.registration_delay_s
+            delay = min(float(self._registration_rng(agency).exponential(mean)),
+                        MAX_DELAY_MEANS * mean) if mean else 0.0
+            self.collector.last_due = max(self.collector.last_due, now + delay)
             self.workers.spawn(self._send_status, agency.code, sender, document_id, "03",
                                now + delay)
 

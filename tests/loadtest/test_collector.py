@@ -50,3 +50,14 @@ def test_reports_from_before_the_end_of_sending_do_not_count():
 def test_local_groups_are_handed_out_once_each():
     local = Collector("local", groups=3)
     assert [local.claim() for _ in range(5)] == [0, 1, 2, None, None]
+
+
+def test_the_drain_deadline_follows_the_last_scheduled_status():
+    master = Collector("master", groups=1)
+    master.runner = FakeRunner(workers=1)
+    master.set_clock(Clock(1000.0, 10.0, 1))
+    assert master.drain_deadline(60.0) == 1070.0
+    worker = Collector("worker", 1)
+    worker.last_due = 1100.0
+    master.merge("w1", worker_report(worker, 1050.0))
+    assert master.drain_deadline(60.0) == 1160.0
