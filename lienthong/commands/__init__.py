@@ -6,8 +6,9 @@ from lienthong.commands import (
     compare_cmd,
     loadtest_cmd,
     simulate_cmd,
+    sweep_cmd,
     topology_cmd,
 )
 
-COMMAND_MODULES = [topology_cmd, simulate_cmd, axis_cmd, loadtest_cmd, compare_cmd,
+COMMAND_MODULES = [topology_cmd, simulate_cmd, sweep_cmd, axis_cmd, loadtest_cmd, compare_cmd,
                    calibrate_cmd]
