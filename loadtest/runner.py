@@ -26,6 +26,7 @@ from typing import Any
 
 from loadtest.context import RunContext, build_context, resolve_settings
 from loadtest.directory import TargetError, check_target, register, scrape_metrics
+from loadtest.outbox import check as check_outbox
 from loadtest.scenario import read_scenario
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -57,6 +58,7 @@ class RunOutput:
     target: str
     bundled_axis: bool
     metrics: str | None
+    outbox: dict[str, Any] | None
     wall_time_s: float
     locust_returncode: int
 
@@ -179,12 +181,16 @@ def run(request: RunRequest) -> RunOutput:
                 _stop(process)
                 returncode = -1
         metrics = scrape_metrics(target)
+        raw_path = request.out / RAW_FILE
+        outbox = None
+        if raw_path.is_file():
+            since = json.loads(raw_path.read_text())["start"] - 1.0
+            outbox = check_outbox(target, context.plan.agencies, key, since)
     if metrics is not None:
         (request.out / "metrics.prom").write_text(metrics)
-    raw_path = request.out / RAW_FILE
     if not raw_path.is_file():
         raise TargetError(f"Locust did not finish the run (exit {returncode}); see "
                           f"{request.out / 'locust.log'}: {_tail(request.out / 'locust.log')}")
     raw = json.loads(raw_path.read_text())
-    return RunOutput(raw, context, target, bundled, metrics, time.monotonic() - started,
-                     returncode)
+    return RunOutput(raw, context, target, bundled, metrics, outbox,
+                     time.monotonic() - started, returncode)

@@ -231,6 +231,7 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace) -> 
         "failure_ratio": failure_ratio,
         "drained": raw["drained"],
         "lost_examples": rec["lost_examples"],
+        "outbox": output.outbox,
         "users": settings["users"],
         "agencies": raw["agencies"],
         "processes": args.processes,

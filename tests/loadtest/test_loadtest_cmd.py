@@ -49,6 +49,12 @@ def test_two_processes_against_the_bundled_axis_lose_nothing(bundled_two_process
     assert 0 < summary["latency_s"]["p50"] <= summary["latency_s"]["p99"] < 5.0
     assert summary["achieved_send_rate"] > 0 and summary["intended_send_rate"] > 0
     assert summary["passed"] and "PASSED" in done.stdout
+    # the axis's own view agrees: every delivery of the run is acknowledged done
+    outbox = summary["outbox"]
+    assert outbox["deliveries"] == summary["deliveries"] + summary["statuses"]["sent"]
+    assert outbox["not_done"] == 0 and outbox["errors"] == 0
+    assert outbox["edoc_deliveries_with_status"] == {"01": summary["deliveries"],
+                                                     "03": summary["deliveries"]}
     # end-to-end latency is in Locust's own statistics, one sample per delivery
     rows = e2e_rows(out)
     assert int(rows["deliver"]["Request Count"]) == summary["deliveries"]
