@@ -67,8 +67,9 @@ class Recipients:
             box.append(item)
         if recipient not in self.poll_pending:
             self.poll_pending.add(recipient)
-            self.sim.at(self.next_poll(recipient, ready) + self.sim.ag_latency[recipient],
-               self._poll_arrives, recipient)
+            phase, interval = self.phases[recipient], self.interval
+            tau = phase + interval * math.ceil((ready - phase) / interval)  # = next_poll()
+            self.sim.at(tau + self.sim.ag_latency[recipient], self._poll_arrives, recipient)
 
     def _poll_arrives(self, event: Call) -> None:
         recipient = event.arg
@@ -114,15 +115,14 @@ class Recipients:
         sim = self.sim
         item = self.chain[recipient][0]
         package = item.package
-        sim.ag_server[recipient].submit(
-            sim.fetch_fixed + sim.fetch_per_byte * package.size, package.priority,
-                   self._fetched, recipient)
+        sim.ag_server[recipient].submit(sim.fetch_fixed + sim.fetch_per_byte * package.size,
+                                        package.priority, self._fetched, recipient)
 
     def _fetched(self, finish: float, recipient: int) -> None:
         sim = self.sim
         chain = self.chain[recipient]
         item = chain[0]
-        fetched = finish + sim.to_agency_s(recipient, item.package.size)
+        fetched = finish + sim.ag_latency[recipient] + item.package.size * sim.ag_bits[recipient]
         sim.on_fetched(item, fetched)
         if self.acknowledge:
             sim.at(fetched + sim.ag_latency[recipient], self._ack_arrives, recipient)

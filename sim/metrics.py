@@ -83,14 +83,14 @@ class Bins:
             width = (end - origin) / self.MAX_BINS
         count = int((end - origin) / width) + 2
         self.origin, self.width = origin, width
-        self._rate = 1.0 / width
+        self.rate = 1.0 / width
         self.sent = [0] * count
         self.accepted = [0] * count
         self.delivered = [0] * count
         self.requests = [0] * count
 
     def index(self, t: float) -> int:
-        i = int((t - self.origin) * self._rate)
+        i = int((t - self.origin) * self.rate)
         return i if i < len(self.sent) else len(self.sent) - 1
 
     def as_dict(self) -> dict[str, Any]:

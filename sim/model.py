@@ -192,6 +192,8 @@ class NetworkSim:
         self.last_done = self.start
         self.latency: dict[tuple[int, int], array] = {
             (a, b): array("d") for a in LEVELS for b in LEVELS}
+        self.latency_by_level = [[self.latency.get((a, b)) for b in range(5)] for a in range(5)]
+        """The same arrays as `latency`, indexed [sender level][recipient level] (hot path)."""
         self.ack_latency = array("d")
         # -- what happens -------------------------------------------------------------------
         self._batches = self._make_batches()
@@ -393,9 +395,10 @@ class NetworkSim:
             return
         self.delivered += 1
         bins = self.bins
-        bins.delivered[bins.index(t)] += 1
+        bins.delivered[int((t - bins.origin) * bins.rate)] += 1
         if package.measured:
-            self.latency[package.level, self.ag_level[item.recipient]].append(t - package.sent_at)
+            self.latency_by_level[package.level][self.ag_level[item.recipient]].append(
+                t - package.sent_at)
         if self.status_messages:
             self._send_status(item, STATUS_01, t)
             self._send_status(item, STATUS_03, t + self.registration())
@@ -422,8 +425,8 @@ class NetworkSim:
                           math.inf, False, item)
         status_item = Item(package, original.sender, self.crosses[a][self.ag_axis[original.sender]])
         self.statuses_sent += 1
-        self.at(t + self.to_agency_s(recipient, self.status_size), self._arrive_first,
-           (package, [status_item]))
+        self.at(t + self.ag_latency[recipient] + self.status_size * self.ag_bits[recipient],
+                self._arrive_first, (package, [status_item]))
 
     # -- running ------------------------------------------------------------------------------
 
