@@ -46,6 +46,8 @@ class Clock:
     """Sending stops this many seconds after the start; the drain follows."""
     users: int
     """Agency groups the master plays (workers started without the same -u adopt it)."""
+    time_scale: float = 1.0
+    """The master's time scale (workers adopt it, as they adopt `load_s` and `users`)."""
 
 
 class Collector:
@@ -85,13 +87,13 @@ class Collector:
             runner.register_message(CLOCK, self._on_clock)
             runner.register_message(GROUP, self._on_group)
 
-    def start(self, load_s: float) -> None:
+    def start(self, load_s: float, time_scale: float) -> None:
         """At test start on the master (or the single process): fix the clock and announce it."""
         self._next_group = itertools.count()
-        self.set_clock(Clock(time.time(), load_s, self.groups))
+        self.set_clock(Clock(time.time(), load_s, self.groups, time_scale))
         if self.role == "master":
             self.runner.send_message(CLOCK, {"start": self.clock.start, "load_s": load_s,
-                                             "users": self.groups})
+                                             "users": self.groups, "time_scale": time_scale})
 
     def start_reporting(self) -> None:
         if self.role != "master" and self._reporter is None:
@@ -103,7 +105,7 @@ class Collector:
 
     def _on_clock(self, environment: Any, msg: Any, **_: Any) -> None:
         self.set_clock(Clock(float(msg.data["start"]), float(msg.data["load_s"]),
-                             int(msg.data["users"])))
+                             int(msg.data["users"]), float(msg.data["time_scale"])))
 
     # -- agency groups -----------------------------------------------------------------------
 

@@ -54,13 +54,24 @@ class RunContext:
         work = self.calendar.work_seconds_per_day
         return documents_per_day / work * self.settings.time_scale if work else 0.0
 
-    def ensure_groups(self, users: int) -> None:
-        """Re-plan for the master's user count if this worker was started with another -u."""
+    def adopt(self, users: int, load_s: float, time_scale: float) -> None:
+        """Take the master's users, sending time and time scale (a worker's own options may
+        differ: forked workers lose -t, remote ones may be started without -u)."""
+        settings = self.settings
         if users != len(self.plan.groups):
             self.plan = make_plan(self.model, users, self.scenario.loadtest.agencies_per_user,
                                   self.scenario.seed)
-            self.settings.users = users
+            settings.users = users
             self.collector.groups = users
+        if (load_s, time_scale) != (settings.load_s, settings.time_scale):
+            delivery = self.scenario.delivery
+            lt = self.scenario.loadtest
+            settings.poll_interval_s = lt.poll_interval_s or delivery.poll_interval_s / time_scale
+            if lt.registration_delay_s is None:
+                settings.registration_delay_s = delivery.registration_delay_s / time_scale
+            settings.long_poll_wait_s = max(1.0, delivery.long_poll_timeout_s / time_scale)
+            settings.load_s, settings.time_scale = load_s, time_scale
+            self.profile = make_profile(self.scenario, settings, self.calendar)
 
     @property
     def intended_send_rate(self) -> float:

@@ -123,7 +123,7 @@ def _test_start(environment: Any, **_: Any) -> None:
                 environment.runner.quit()
                 return
             log.info("lienthong: registered %d agency systems at %s", count, environment.host)
-        collector.start(context.settings.load_s)
+        collector.start(context.settings.load_s, context.settings.time_scale)
     collector.start_reporting()
 
 

@@ -66,7 +66,8 @@ class AgencySystemUser(FastHttpUser):
         self.collector = run.collector
         self.workers = Group()
         self.collector.clock_set.wait()
-        run.ensure_groups(self.collector.clock.users)
+        clock = self.collector.clock
+        run.adopt(clock.users, clock.load_s, clock.time_scale)
         group = self.collector.claim()
         if group is None:
             self.agencies: list[AgencySystem] = []

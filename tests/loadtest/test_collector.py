@@ -22,7 +22,7 @@ def test_master_waits_for_every_worker_idle_after_sending_and_nothing_outstandin
     master = Collector("master", groups=2)
     master.runner = FakeRunner(workers=2)
     start = time.time() - 100
-    master.set_clock(Clock(start, 10.0, 2))
+    master.set_clock(Clock(start, 10.0, 2, 1.0))
     sender, receiver = Collector("worker", 2), Collector("worker", 2)
     sender.journal.record_sent(EDOC, "D1", ["A", "B"], start + 1)
     sender.latency.record("deliver", 0.25)
@@ -42,7 +42,7 @@ def test_reports_from_before_the_end_of_sending_do_not_count():
     master = Collector("master", groups=1)
     master.runner = FakeRunner(workers=1)
     start = time.time()
-    master.set_clock(Clock(start, 10.0, 1))
+    master.set_clock(Clock(start, 10.0, 1, 1.0))
     master.merge("w1", worker_report(Collector("worker", 1), start + 5))
     assert not master.quiet()
 
@@ -55,7 +55,7 @@ def test_local_groups_are_handed_out_once_each():
 def test_the_drain_deadline_follows_the_last_scheduled_status():
     master = Collector("master", groups=1)
     master.runner = FakeRunner(workers=1)
-    master.set_clock(Clock(1000.0, 10.0, 1))
+    master.set_clock(Clock(1000.0, 10.0, 1, 1.0))
     assert master.drain_deadline(60.0) == 1070.0
     worker = Collector("worker", 1)
     worker.last_due = 1100.0

@@ -14,6 +14,10 @@ import pytest
 
 from lienthong.commands.loadtest_cmd import parse_duration
 from lienthong.errors import UserError
+from loadtest.context import build_context, resolve_settings
+from loadtest.scenario import read_scenario
+from loadtest.shapes import arrivals
+from topology.streams import stream
 
 pytestmark = pytest.mark.slow
 
@@ -31,15 +35,28 @@ def e2e_rows(run: Path) -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def bundled_two_processes(tiny_scenario, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "two-processes"
-    done = loadtest(str(tiny_scenario), "--processes", "2", "--out", str(out))
+    done = loadtest(str(tiny_scenario), "--processes", "2", "--run-time", "3", "--out", str(out))
     return out, done
 
 
-def test_two_processes_against_the_bundled_axis_lose_nothing(bundled_two_processes):
+def scheduled_sends(scenario: Path, load_s: float) -> int:
+    """The intended sends of a run, drawn offline from the same named random streams."""
+    loaded = read_scenario(scenario)
+    context = build_context(loaded, resolve_settings(loaded, load_s=load_s), "local")
+    return sum(len(list(arrivals(context.rate_per_s(a.documents_per_day), context.profile,
+                                 stream(loaded.seed, f"loadtest.arrivals.{a.code}"))))
+               for a in context.plan.senders)
+
+
+def test_two_processes_against_the_bundled_axis_lose_nothing(bundled_two_processes,
+                                                             tiny_scenario):
     out, done = bundled_two_processes
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["kind"] == "loadtest" and summary["processes"] == 2
+    # workers follow the master's sending time (3 s here, not the scenario's 4 s): every
+    # intended send, and only those, went out
+    assert summary["documents"] == scheduled_sends(tiny_scenario, 3.0) > 0
     assert summary["bundled_axis"] and summary["target"].startswith("http://127.0.0.1:")
     assert summary["documents"] > 0 and summary["deliveries"] >= summary["documents"]
     assert summary["lost"] == 0 and summary["duplicates"] == 0
