@@ -251,11 +251,10 @@ class AxisServer:
             self._advance(now)
         self.down = False
         self._special = self.service_exp is not None
-        self._drain_from = now
+        if self.waitq or self.retries_pending:  # work held up by the outage: time its drain
+            self._drain_from = now
         if self.waitq:
             self._ensure_wake()
-        else:
-            self._check_drained()
 
     def _check_drained(self) -> None:
         if self._drain_from is not None and not self.waitq and self.retries_pending == 0 \

@@ -102,15 +102,28 @@ def summarize(inp: SimInput, results: list[dict[str, Any]],
         "sla_met_fraction": (sum(r["sla_met"] for r in results) / sla_count
                              if sla_count else None),
         "axes": axes,
-        "outages": first["outages"],
-        "drain_time_s": {name: times for r in results
-                         for name, times in r["drain_times_s"].items()},
+        "outages_replication_1": first["outages"],
+        "outages_per_replication": float(np.mean([sum(len(spans) for spans in
+                                                      r["outages"].values())
+                                                  for r in results])),
+        "drain_time_s": _drain_times(results),
         "drained_at_s": float(np.mean([r["last_done_s"] - r["start_s"] for r in results])),
         "polls_with_work": _mean(results, "polls_with_work"),
         "events": int(sum(r["events"] for r in results)),
         "events_per_replication": _mean(results, "events"),
         "simulation_wall_s": float(sum(r["wall_s"] for r in results)),
     }
+
+
+def _drain_times(results: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per axis: how many outages drained, and their mean and longest drain time, over all
+    replications (outage end -> the last refused or queued request taken into service)."""
+    times: dict[str, list[float]] = {}
+    for result in results:
+        for name, values in result["drain_times_s"].items():
+            times.setdefault(name, []).extend(values)
+    return {name: {"count": len(values), "mean": float(np.mean(values)),
+                   "max": float(np.max(values))} for name, values in times.items()}
 
 
 def timeseries(results: list[dict[str, Any]]) -> list[dict[str, float]]:
