@@ -7,8 +7,9 @@ the recipient's next poll instant from its phase, tau = phase + T * ceil((ready 
 and schedules that one poll as a real request: the item waits exactly as long as it would wait
 for that poll, and the list request queues at the axis like any other. The response lists what
 is ready when the list is served; the client then fetches and acknowledges each item in turn,
-one request after another (each queues at the axis). Items arriving while a poll is pending ride
-on it; items arriving later wait for the next instant.
+one request after another (each queues at the axis); a document's status 01 is sent together
+with its acknowledgement (same instant). Items arriving while a poll is pending ride on it;
+items arriving later wait for the next instant.
 
 Long poll. Each system keeps a request open; the axis answers when an item arrives, or after the
 timeout (idle re-polls: rate N / timeout, aggregated like polls). The client then fetches and
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sim.events import Call
-from sim.packages import Item
+from sim.packages import Item, Package
 
 if TYPE_CHECKING:
     from sim.model import NetworkSim
@@ -45,6 +46,8 @@ class Recipients:
         self.mailbox: dict[int, list[Item]] = {}
         self.poll_pending: set[int] = set()
         self.chain: dict[int, deque[Item]] = {}
+        self.with_ack: dict[int, tuple[Package, list[Item]] | None] = {}
+        """Status 01 to send along with the pending acknowledgement, per client."""
         self.polls_with_work = 0
         self.deposit: Callable[[Item, float], None] = {
             "poll": self._deposit_poll, "long_poll": self._deposit_long_poll,
@@ -123,10 +126,12 @@ class Recipients:
         chain = self.chain[recipient]
         item = chain[0]
         fetched = finish + sim.ag_latency[recipient] + item.package.size * sim.ag_bits[recipient]
-        sim.on_fetched(item, fetched)
         if self.acknowledge:
+            # status 01 goes out with the acknowledgement (same instant, one event for both)
+            self.with_ack[recipient] = sim.on_fetched(item, fetched, with_ack=True)
             sim.at(fetched + sim.ag_latency[recipient], self._ack_arrives, recipient)
             return
+        sim.on_fetched(item, fetched)
         item.acked = fetched
         sim.on_acked(item, fetched)
         chain.popleft()
@@ -137,7 +142,10 @@ class Recipients:
         sim = self.sim
         item = self.chain[recipient][0]
         sim.ag_server[recipient].submit(sim.cost_ack, item.package.priority, self._acked,
-                   recipient)
+                                        recipient)
+        status = self.with_ack.pop(recipient)
+        if status is not None:
+            sim.send_first(status)
 
     def _acked(self, finish: float, recipient: int) -> None:
         sim = self.sim

@@ -341,7 +341,11 @@ class NetworkSim:
         return cost
 
     def _arrive_first(self, event: Call) -> None:
-        package, items = event.arg
+        self.send_first(event.arg)
+
+    def send_first(self, job: tuple[Package, list[Item]]) -> None:
+        """A package reaches its sender's axis now: the `send` (or `status`) request."""
+        package, items = job
         axis = package.axis
         self.servers[axis].submit(self._store_cost(self.op_send, package, axis, items),
                                   package.priority, self._stored, (axis, package, items))
@@ -387,21 +391,29 @@ class NetworkSim:
 
     # -- outcomes -----------------------------------------------------------------------------
 
-    def on_fetched(self, item: Item, t: float) -> None:
+    def on_fetched(self, item: Item, t: float,
+                   with_ack: bool = False) -> tuple[Package, list[Item]] | None:
+        """The recipient has the item at `t`. For a document, status 01 goes back at once and
+        03 after the registration delay; with `with_ack`, status 01 is returned for the caller
+        to send along with its acknowledgement instead."""
         item.fetched = t
         package = item.package
         if package.kind != DOCUMENT:
             self.statuses_fetched += 1
-            return
+            return None
         self.delivered += 1
         bins = self.bins
         bins.delivered[int((t - bins.origin) * bins.rate)] += 1
         if package.measured:
             self.latency_by_level[package.level][self.ag_level[item.recipient]].append(
                 t - package.sent_at)
-        if self.status_messages:
-            self._send_status(item, STATUS_01, t)
-            self._send_status(item, STATUS_03, t + self.registration())
+        if not self.status_messages:
+            return None
+        self._send_status(item, STATUS_03, t + self.registration())
+        if with_ack:
+            return self._status_package(item, STATUS_01, t)
+        self._send_status(item, STATUS_01, t)
+        return None
 
     def on_acked(self, item: Item, t: float) -> None:
         item.acked = t
@@ -417,7 +429,7 @@ class NetworkSim:
             if t <= package.deadline:
                 self.sla_met += 1
 
-    def _send_status(self, item: Item, kind: int, t: float) -> None:
+    def _status_package(self, item: Item, kind: int, t: float) -> tuple[Package, list[Item]]:
         recipient = item.recipient
         original = item.package
         a = self.ag_axis[recipient]
@@ -425,8 +437,12 @@ class NetworkSim:
                           math.inf, False, item)
         status_item = Item(package, original.sender, self.crosses[a][self.ag_axis[original.sender]])
         self.statuses_sent += 1
+        return package, [status_item]
+
+    def _send_status(self, item: Item, kind: int, t: float) -> None:
+        recipient = item.recipient
         self.at(t + self.ag_latency[recipient] + self.status_size * self.ag_bits[recipient],
-                self._arrive_first, (package, [status_item]))
+                self._arrive_first, self._status_package(item, kind, t))
 
     # -- running ------------------------------------------------------------------------------
 
