@@ -1,0 +1,1 @@
+"""lienthong test suite, mirroring the packages."""
