@@ -174,6 +174,8 @@ class NetworkSim:
             server.request_bins = self.bins.requests
             server.bin_origin, server.bin_rate = self.bins.origin, 1.0 / self.bins.width
         self.poll_rate_total = sum(s.poll_rate for s in self.servers)
+        self._ag_latency_np = np.array(self.ag_latency)
+        self._ag_bits_np = np.array(self.ag_bits)
         self.ag_server = [self.servers[a] for a in self.ag_axis]
         """Each agency's own axis server (one lookup on the hot path)."""
         phases = stream(seed, "poll:phase", replication).uniform(
@@ -276,32 +278,47 @@ class NetworkSim:
     # -- arrivals -----------------------------------------------------------------------------
 
     def _next_batch(self) -> None:
-        self._batch = next(self._batches, None)
+        """Take the next batch and walk it in the order documents reach their sender's axis
+        (send time + link transfer), so one event per document both creates it and submits
+        its `send` request; latency still counts from the send time."""
+        batch = next(self._batches, None)
+        self._batch = batch
         self._i = 0
-        if self._batch is not None:
-            self.at(float(self._batch.times[0]), self._arrival)
+        if batch is None:
+            return
+        senders = (batch.senders if batch.flows is None
+                   else np.array([s for s, _ in self._flows], dtype=np.int64)[batch.flows])
+        arrive = (batch.times + self._ag_latency_np[senders]
+                  + batch.sizes * self._ag_bits_np[senders])
+        order = np.argsort(arrive, kind="stable")
+        self._walk = (arrive[order].tolist(), batch.times[order].tolist(),
+                      senders[order].tolist(), batch.priorities[order].tolist(),
+                      batch.sizes[order].tolist(),
+                      None if batch.flows is None else batch.flows[order].tolist())
+        self.at(self._walk[0][0], self._arrival)
 
     def _arrival(self, _: Any) -> None:
         batch = self._batch
         assert batch is not None
+        arrive, times, senders, priorities, sizes, flows = self._walk
         i = self._i
-        t = float(batch.times[i])
-        priority, size = int(batch.priorities[i]), float(batch.sizes[i])
-        if batch.flows is not None:
-            sender, recipient = self._flows[int(batch.flows[i])]
-            self._send(sender, t, priority, size, (recipient,), self.calendar.sla_deadline(t))
+        t, sender = times[i], senders[i]
+        if flows is not None:
+            recipients: Any = (self._flows[flows[i]][1],)
+            deadline = self.calendar.sla_deadline(t)
         else:
-            sender = int(batch.senders[i])
-            recipients = self.model.demand.sample_recipients(sender, self.recipient_rng)
-            self._send(sender, t, priority, size, recipients.tolist(), batch.deadline)
+            recipients = self.model.demand.sample_recipients(sender, self.recipient_rng).tolist()
+            deadline = batch.deadline
+        self._send(sender, t, priorities[i], sizes[i], recipients, deadline, at_axis=True)
         self._i = i + 1
-        if self._i < len(batch.times):
-            self.at(float(batch.times[self._i]), self._arrival)
+        if self._i < len(arrive):
+            self.at(arrive[self._i], self._arrival)
         else:
             self._next_batch()
 
     def _send(self, sender: int, t: float, priority: int, size: float,
-              recipients: Any, deadline: float) -> None:
+              recipients: Any, deadline: float, at_axis: bool = False) -> None:
+        """A document sent at `t`; `at_axis`: it reaches the sender's axis now."""
         a = self.ag_axis[sender]
         package = Package(DOCUMENT, sender, a, self.ag_level[sender], t, priority, size,
                           deadline, t >= self.measure_from)
@@ -322,8 +339,11 @@ class NetworkSim:
         b = bins.index(t)
         bins.sent[b] += 1
         bins.accepted[b] += n
-        self.at(t + self.ag_latency[sender] + size * self.ag_bits[sender],
-           self._arrive_first, (package, items))
+        if at_axis:
+            self.send_first((package, items))
+        else:
+            self.at(t + self.ag_latency[sender] + size * self.ag_bits[sender],
+                    self._arrive_first, (package, items))
 
     # -- axes ---------------------------------------------------------------------------------
 
