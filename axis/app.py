@@ -9,6 +9,7 @@ generators can work from it.
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -102,12 +103,23 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        **_without_fastapi_telemetry(),
     )
     _routes(app, settings)
     _error_handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
+
+
+def _without_fastapi_telemetry() -> dict[str, Any]:
+    """Recent FastAPI releases trace every request through OpenTelemetry unless told not to;
+    the axis has its own Prometheus metrics, and the check alone costs microseconds per request.
+    Older releases have no such option."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False,
+                          "operation_spans": False}}
 
 
 def _routes(app: FastAPI, settings: Settings) -> None:

@@ -121,6 +121,16 @@ class Phase:
             if len(self.latencies) < 200_000:
                 self.latencies.append(now - started)
 
+    def absorb(self, earlier: Phase) -> None:
+        """Count an earlier slice of the same phase as if it had been part of this one."""
+        mine, theirs = self.end - self.start, earlier.end - earlier.start
+        self.cpu = (self.cpu * mine + earlier.cpu * theirs) / (mine + theirs)
+        self.count += earlier.count
+        self.latencies += earlier.latencies
+        self.start -= theirs
+        for status, count in earlier.errors.items():
+            self.errors[status] = self.errors.get(status, 0) + count
+
     def rate(self) -> float:
         return self.count / (self.end - self.start)
 
@@ -251,18 +261,14 @@ def start_server(workdir: Path, port: int, directory: Path, store: str,
 async def measure(port: int, args: argparse.Namespace) -> dict:
     phases = {}
     seconds, warmup, n = args.seconds, args.warmup, args.connections
-    # null and send alternate twice, so drift over the run affects both alike
-    for round_ in (1, 2):
+    # null and send alternate in short slices, so that drift over the run (other work on a shared
+    # machine) affects both alike and the ratio stays meaningful
+    rounds = 4
+    for round_ in range(rounds):
         for name, worker in (("null", null_worker), ("send", send_worker(1, f"r{round_}"))):
-            phase = await run_phase(port, name, n, seconds / 2, warmup / 2, worker)
-            previous = phases.get(name)
-            if previous is not None:
-                phase.count += previous.count
-                phase.latencies += previous.latencies
-                phase.start -= previous.end - previous.start
-                phase.cpu = (phase.cpu + previous.cpu) / 2
-                for status, count in previous.errors.items():
-                    phase.errors[status] = phase.errors.get(status, 0) + count
+            phase = await run_phase(port, name, n, seconds / rounds, warmup / rounds, worker)
+            if name in phases:
+                phase.absorb(phases[name])
             phases[name] = phase
     phases["send3"] = await run_phase(port, "send3", n, seconds, warmup, send_worker(3, "t"))
     phases["cycle"] = await run_phase(port, "cycle", n, seconds, warmup, cycle_worker)

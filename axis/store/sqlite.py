@@ -1,4 +1,4 @@
-"""The default store: one SQLite file in WAL mode, written by one group-commit thread.
+"""The default store: one SQLite file in WAL mode, written in group commits (`pipeline`).
 
 WAL lets readers run while the writer commits, so inbox polls never queue behind sends, and
 `synchronous=FULL` makes every commit reach the disk before the writer reports it: a 2xx survives
@@ -22,16 +22,15 @@ from axis.edxml import EDOC, STATUS, Package
 from axis.store.base import (
     Agency,
     Fetched,
-    GroupCommitter,
     InboxItem,
     NotFound,
     OutboxItem,
     SendOutcome,
     Store,
-    StoreError,
     Unprocessable,
     next_ack_state,
 )
+from axis.store.pipeline import PipelinedCommitter
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS agencies (
@@ -78,10 +77,6 @@ CREATE INDEX IF NOT EXISTS statuses_document ON statuses(document);
 """
 
 
-class _Replay(Exception):
-    """An unexpected error inside an item: replay the batch with savepoints."""
-
-
 class SqliteStore(Store):
     kind = "sqlite"
 
@@ -92,7 +87,7 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._writer_conn: sqlite3.Connection | None = None
-        self._committer: GroupCommitter | None = None
+        self._committer: PipelinedCommitter | None = None
         self._on_commit = on_commit
 
     def set_commit_observer(self, observer: Callable[[float, int], None]) -> None:
@@ -122,9 +117,15 @@ class SqliteStore(Store):
         conn = self._connect()
         conn.executescript(SCHEMA)
         self._writer_conn = conn
-        self._committer = GroupCommitter("axis-sqlite-writer", self._run_batch,
-                                         on_commit=self._observe)
-        self._committer.start()
+        self._committer = PipelinedCommitter(conn, on_commit=self._observe,
+                                             checkpoint=self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        """A passive WAL checkpoint on a connection of its own (runs on the helper thread)."""
+        conn = getattr(self, "_checkpoint_conn", None)
+        if conn is None:
+            conn = self._checkpoint_conn = self._connect()
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _observe(self, seconds: float, size: int) -> None:
         if self._on_commit is not None:
@@ -132,57 +133,19 @@ class SqliteStore(Store):
 
     async def close(self) -> None:
         if self._committer is not None:
-            self._committer.stop()
+            await self._committer.close()
             self._committer = None
         if self._writer_conn is not None:
             self._writer_conn.close()
             self._writer_conn = None
+        checkpoint_conn = getattr(self, "_checkpoint_conn", None)
+        if checkpoint_conn is not None:
+            checkpoint_conn.close()
+            self._checkpoint_conn = None
         for conn in self._readers:
             conn.close()
         self._readers.clear()
         self._local = threading.local()
-
-    def _run_batch(self, fns: list[Callable[[Any], Any]]) -> list[Any]:
-        """Commit a batch; each item is isolated, yet the happy path needs no savepoints.
-
-        Store operations raise `StoreError` only before they write anything, so such a refusal
-        leaves nothing to undo. Any other exception may have left an item half written: the
-        whole transaction is then rolled back and the batch replayed with one savepoint per
-        item, so only the failing item is lost.
-        """
-        conn = self._writer_conn
-        assert conn is not None
-        try:
-            return self._transaction(conn, fns, savepoints=False)
-        except _Replay:
-            return self._transaction(conn, fns, savepoints=True)
-
-    @staticmethod
-    def _transaction(conn: sqlite3.Connection, fns: list[Callable[[Any], Any]],
-                     savepoints: bool) -> list[Any]:
-        results: list[Any] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for fn in fns:
-                if savepoints:
-                    conn.execute("SAVEPOINT item")
-                try:
-                    results.append(fn(conn))
-                except StoreError as error:
-                    results.append(error)
-                except Exception as error:
-                    if not savepoints:
-                        raise _Replay from error
-                    conn.execute("ROLLBACK TO item")
-                    results.append(error)
-                if savepoints:
-                    conn.execute("RELEASE item")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return results
 
     async def _write(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         assert self._committer is not None, "store is not open"
