@@ -1,14 +1,16 @@
-"""The store interface, its records, and the group-commit writer both implementations share.
+"""The store interface, its records, and the group-commit writer thread.
 
 Every write the axis acknowledges with a 2xx must be on disk first. Paying one fsync per request
-would cap the axis at the disk's fsync rate, so writes go through one writer thread that takes
-every request waiting in its queue and commits them in a single transaction ("group commit"):
-under load, one fsync covers dozens of sends, and each request still gets its answer only after
-its own data is committed. Each request runs inside a savepoint, so one bad request (a status for
-an unknown document, say) is rolled back alone and the rest of the batch commits.
+would cap the axis at the disk's fsync rate, so writes are grouped: every request waiting is
+committed in a single transaction ("group commit"), so under load one fsync covers dozens of
+sends, and each request still gets its answer only after its own data is committed. One bad
+request (a status for an unknown document, say) is refused alone; the rest of the batch commits.
 
-Reads are asynchronous methods; the SQLite store answers them directly (they take microseconds
-and never wait for the writer, thanks to WAL), the PostgreSQL store from a connection pool.
+`GroupCommitter` below does this on a writer thread; the PostgreSQL store uses it (its writer
+mostly waits on the network, with the GIL released). The SQLite store commits on the event loop
+instead (`axis.store.pipeline` explains why). Reads are asynchronous methods; the SQLite store
+answers them directly (they take microseconds and never wait for the writer, thanks to WAL), the
+PostgreSQL store from a connection pool.
 """
 
 from __future__ import annotations
