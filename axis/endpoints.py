@@ -178,14 +178,16 @@ async def send(request: Request) -> Response:
         raise HTTPError(error.status, error.message) from None
     if package.sender != agency:
         where = "From/OrganId" if package.kind == edxml.EDOC else "Status/From/OrganId"
-        raise HTTPError(403, f"{where} is {package.sender!r} but the request is signed by "
-                             f"{agency!r}")
+        raise HTTPError(403, f"{where} is {package.sender[:64]!r} but the request is signed "
+                             f"by {agency!r}")
     directory = state.directory
     unknown = [r for r in package.recipients
                if not directory.cached(r) and not await directory.exists(r)]
     if unknown:
         where = "To/OrganId" if package.kind == edxml.EDOC else "Status/ResponseFor/OrganId"
-        raise HTTPError(422, f"unknown recipient(s) in {where}: {', '.join(unknown)}")
+        named = ", ".join(code[:64] for code in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        raise HTTPError(422, f"unknown recipient(s) in {where}: {named}{more}")
     outcome = await state.store.send(package, body)
     if not outcome.duplicate:
         state.waiters.wake_all(package.recipients)
