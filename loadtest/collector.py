@@ -88,12 +88,19 @@ class Collector:
             runner.register_message(GROUP, self._on_group)
 
     def start(self, load_s: float, time_scale: float) -> None:
-        """At test start on the master (or the single process): fix the clock and announce it."""
+        """Once every user is spawned, on the master (or the single process): fix the clock
+        and announce it. Users wait for it, so no intended send falls before its user exists
+        and a slow ramp-up does not show as latency."""
         self._next_group = itertools.count()
         self.set_clock(Clock(time.time(), load_s, self.groups, time_scale))
         if self.role == "master":
             self.runner.send_message(CLOCK, {"start": self.clock.start, "load_s": load_s,
                                              "users": self.groups, "time_scale": time_scale})
+
+    def reset(self) -> None:
+        """At each test start: no clock until every user exists (see `start`)."""
+        self.clock = None
+        self.clock_set.clear()
 
     def start_reporting(self) -> None:
         if self.role != "master" and self._reporter is None:

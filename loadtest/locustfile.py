@@ -36,6 +36,7 @@ from loadtest.users import AgencySystemUser
 
 log = logging.getLogger("lienthong.loadtest")
 RAW_FILE = "locust-raw.json"
+SPAWN_LIMIT_S = 600.0
 
 
 @events.init_command_line_parser.add_listener
@@ -123,8 +124,15 @@ def _test_start(environment: Any, **_: Any) -> None:
                 environment.runner.quit()
                 return
             log.info("lienthong: registered %d agency systems at %s", count, environment.host)
-        collector.start(context.settings.load_s, context.settings.time_scale)
+    collector.reset()
     collector.start_reporting()
+
+
+@events.spawning_complete.add_listener
+def _spawned(**_: Any) -> None:
+    context = _State.context
+    if context is not None and context.collector.clock is None:
+        context.collector.start(context.settings.load_s, context.settings.time_scale)
 
 
 class AgencySystems(AgencySystemUser):
@@ -141,11 +149,13 @@ class LoadThenDrain(LoadTestShape):
         if context is None:
             return None
         settings = context.settings
-        elapsed = self.get_run_time()
-        users = len(context.plan.groups)
-        if elapsed < settings.load_s:
-            return users, settings.spawn_rate
         collector = context.collector
+        users = len(context.plan.groups)
+        clock = collector.clock
+        if clock is None:  # still spawning; give up if the users never all start
+            return (users, settings.spawn_rate) if self.get_run_time() < SPAWN_LIMIT_S else None
+        if time.time() < clock.start + clock.load_s:
+            return users, settings.spawn_rate
         drained = collector.quiet()
         if not drained and time.time() < collector.drain_deadline(settings.drain_s):
             return users, settings.spawn_rate
