@@ -106,14 +106,16 @@ class Phase:
         self.count = 0
         self.errors: dict[int, int] = {}
         self.latencies: list[float] = []
-        self.cpu_start = 0.0
         self.cpu = 0.0
+        self.server_cpu = 0.0
+        self.total = 0
 
     def running(self) -> bool:
         return time.perf_counter() < self.end
 
     def record(self, started: float, status: int, ok: tuple[int, ...] = (200, 201)) -> None:
         now = time.perf_counter()
+        self.total += 1
         if status not in ok:
             self.errors[status] = self.errors.get(status, 0) + 1
         if now >= self.start and started >= self.start and now <= self.end:
@@ -126,10 +128,17 @@ class Phase:
         mine, theirs = self.end - self.start, earlier.end - earlier.start
         self.cpu = (self.cpu * mine + earlier.cpu * theirs) / (mine + theirs)
         self.count += earlier.count
+        self.total += earlier.total
+        self.server_cpu += earlier.server_cpu
         self.latencies += earlier.latencies
         self.start -= theirs
         for status, count in earlier.errors.items():
             self.errors[status] = self.errors.get(status, 0) + count
+
+    def server_us(self) -> float:
+        """Server CPU microseconds per completed operation (warm-up included on both sides):
+        unlike a rate, this does not move when other work shares the machine."""
+        return 1e6 * self.server_cpu / self.total if self.total and self.server_cpu else 0.0
 
     def rate(self) -> float:
         return self.count / (self.end - self.start)
@@ -141,12 +150,35 @@ class Phase:
         return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def server_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of the server and its worker processes (Linux /proc), or 0."""
+    if pid is None:
+        return 0.0
+    total, pending = 0.0, [pid]
+    try:
+        while pending:
+            current = pending.pop()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            children = Path(f"/proc/{current}/task/{current}/children")
+            if children.exists():
+                pending += [int(child) for child in children.read_text().split()]
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return total
+
+
+SERVER_PID: int | None = None
+
+
 async def run_phase(port: int, name: str, connections: int, seconds: float, warmup: float,
                     worker) -> Phase:
     phase = Phase(name, seconds, warmup)
     conns = [await Connection.open(port) for _ in range(connections)]
     cpu = time.process_time()
+    server_cpu = server_cpu_seconds(SERVER_PID)
     await asyncio.gather(*(worker(i, conn, phase) for i, conn in enumerate(conns)))
+    phase.server_cpu = server_cpu_seconds(SERVER_PID) - server_cpu
     phase.cpu = (time.process_time() - cpu) / (seconds + warmup)
     for conn in conns:
         conn.close()
@@ -275,7 +307,8 @@ async def measure(port: int, args: argparse.Namespace) -> dict:
     phases["count"] = await run_phase(port, "count", n, seconds, warmup, count_worker(args.systems))
     for phase in phases.values():
         print(f"{phase.name:6s} {phase.rate():9.0f}/s  p50 {phase.percentile_ms(0.5):6.2f} ms  "
-              f"p99 {phase.percentile_ms(0.99):7.2f} ms  generator cpu {phase.cpu:.2f}  "
+              f"p99 {phase.percentile_ms(0.99):7.2f} ms  server {phase.server_us():6.0f} us/op  "
+              f"generator cpu {phase.cpu:.2f}  "
               f"errors {phase.errors or 0}", file=sys.stderr, flush=True)
     send, null = phases["send"], phases["null"]
     return {
@@ -292,6 +325,9 @@ async def measure(port: int, args: argparse.Namespace) -> dict:
         "count_polls_per_s": round(phases["count"].rate(), 1),
         "null_endpoint_per_s": round(null.rate(), 1),
         "send_to_null_ratio": round(send.rate() / null.rate(), 3) if null.rate() else None,
+        "server_cpu_us_per_op": {name: round(p.server_us()) for name, p in phases.items()},
+        "send_to_null_cpu_ratio": (round(null.server_us() / send.server_us(), 3)
+                                   if send.server_us() else None),
         "generator_cpu_share": {name: round(p.cpu, 2) for name, p in phases.items()},
         "errors": {name: p.errors for name, p in phases.items() if p.errors},
         "cpu_count": os.cpu_count(),
@@ -333,6 +369,8 @@ def main() -> int:
         port = free_port()
         started = time.perf_counter()
         process = start_server(workdir, port, directory, store, args.workers)
+        global SERVER_PID
+        SERVER_PID = process.pid
         startup = time.perf_counter() - started
         result = asyncio.run(measure(port, args))
         result["startup_with_directory_s"] = round(startup, 2)
