@@ -45,7 +45,7 @@ LOCK_WAIT_MS = 30_000
 
 
 class PipelinedCommitter:
-    """Serialises writes on one connection into batches committed by a helper thread."""
+    """Serialises the writes of one process into batches, each one transaction on `conn`."""
 
     def __init__(self, conn: sqlite3.Connection,
                  on_commit: Callable[[float, int], None] | None = None,
@@ -63,6 +63,7 @@ class PipelinedCommitter:
         self._busy = False
         self._closed = False
         self._idle: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="axis-sqlite-commit")
 
     async def submit(self, fn: Operation) -> Any:
@@ -79,7 +80,8 @@ class PipelinedCommitter:
         return await future
 
     def _start_batch(self) -> None:
-        asyncio.get_running_loop().create_task(self._run())
+        # keep a reference: the loop holds tasks only weakly
+        self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
