@@ -37,6 +37,8 @@ from loadtest.users import AgencySystemUser
 log = logging.getLogger("lienthong.loadtest")
 RAW_FILE = "locust-raw.json"
 SPAWN_LIMIT_S = 600.0
+STATS_SETTLE_S = 3.5
+"""Workers send Locust statistics every 3 s: wait that long so the CSVs hold every sample."""
 
 
 @events.init_command_line_parser.add_listener
@@ -143,6 +145,7 @@ class LoadThenDrain(LoadTestShape):
     """All users for the sending phase, then keep them (polling) until the drain is over."""
 
     use_common_options = True
+    finished_at: float | None = None
 
     def tick(self) -> tuple[int, float] | None:
         context = _State.context
@@ -156,10 +159,14 @@ class LoadThenDrain(LoadTestShape):
             return (users, settings.spawn_rate) if self.get_run_time() < SPAWN_LIMIT_S else None
         if time.time() < clock.start + clock.load_s:
             return users, settings.spawn_rate
-        drained = collector.quiet()
-        if not drained and time.time() < collector.drain_deadline(settings.drain_s):
-            return users, settings.spawn_rate
-        _write_results(context, drained=drained)
+        if self.finished_at is None:
+            drained = collector.quiet()
+            if not drained and time.time() < collector.drain_deadline(settings.drain_s):
+                return users, settings.spawn_rate
+            _write_results(context, drained=drained)
+            self.finished_at = time.time()
+        if collector.role == "master" and time.time() < self.finished_at + STATS_SETTLE_S:
+            return users, settings.spawn_rate  # workers' last statistics are still on the way
         return None
 
 

@@ -76,6 +76,7 @@ def test_two_processes_against_the_bundled_axis_lose_nothing(bundled_two_process
     rows = e2e_rows(out)
     assert int(rows["deliver"]["Request Count"]) == summary["deliveries"]
     assert int(rows["ack"]["Request Count"]) == summary["deliveries"]
+    assert int(rows["status deliver"]["Request Count"]) == summary["statuses"]["delivered"]
     for name in ("timeseries.csv", "latency_cdf.csv", "metrics.prom", "latency_cdf.png",
                  "locust_failures.csv"):
         assert (out / name).is_file(), name
