@@ -22,12 +22,11 @@ from axis.directory import DirectoryCache, DirectoryError, check_entry
 from axis.longpoll import RECHECK_SECONDS, Waiters
 from axis.metrics import Metrics
 from axis.responses import HTTPError, JSONDecodeError, dumps, json_response, loads
-from axis.store.base import ACK_STATES, Store
+from axis.store.base import ACK_STATES, MAX_ID, Store
 
 JSON_LIMIT = 64 * 1024
 OFFLOAD_BYTES = 256 * 1024
 """Bodies above this are hashed and parsed in a thread so one big package does not stall polls."""
-MAX_ID = 2**63 - 1
 
 
 @dataclass
@@ -254,12 +253,17 @@ async def ack(
 
 
 async def outbox(
-    request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     state = _state(request)
     agency, _ = await authenticate(request, JSON_LIMIT)
-    items = await state.store.outbox(agency, limit)
-    return json_response({"documents": [i.as_json() for i in items]})
+    items = await state.store.outbox(agency, limit, before)
+    return json_response({
+        "documents": [i.as_json() for i in items],
+        "next": items[-1].id if len(items) == limit else None,
+    })
 
 
 NULL_ANSWER = dumps({"id": 0, "document_id": "", "kind": "edoc", "sender": "", "created_at": 0.0,

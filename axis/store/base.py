@@ -30,6 +30,9 @@ from axis.edxml import Package
 
 log = logging.getLogger("axis.store")
 
+MAX_ID = 2**63 - 1
+"""Largest id either database can hold (SQLite rowid, PostgreSQL BIGSERIAL)."""
+
 ACK_STATES = ("done", "fail", "processing")
 """What a recipient may report for a delivery. Only `done` takes it out of the inbox."""
 
@@ -208,8 +211,9 @@ class Store(abc.ABC):
         """Record the recipient's state for a delivery, durably; returns the new state."""
 
     @abc.abstractmethod
-    async def outbox(self, agency: str, limit: int) -> list[OutboxItem]:
-        """The sender's latest packages, newest first, with each recipient's state and statuses."""
+    async def outbox(self, agency: str, limit: int, before: int | None = None) -> list[OutboxItem]:
+        """The sender's packages with id < `before` (all when None), newest first, with each
+        recipient's state and statuses."""
 
     def subscribe(self, wake: Callable[[str], None]) -> None:
         """Call `wake(agency)` when another process commits a delivery to `agency`.

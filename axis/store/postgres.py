@@ -25,6 +25,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from axis.edxml import EDOC, STATUS, Package
 from axis.store.base import (
+    MAX_ID,
     Agency,
     Fetched,
     GroupCommitter,
@@ -400,11 +401,11 @@ class PostgresStore(Store):
 
         return await self._write(ack)
 
-    async def outbox(self, agency: str, limit: int) -> list[OutboxItem]:
+    async def outbox(self, agency: str, limit: int, before: int | None = None) -> list[OutboxItem]:
         docs = await self._rows(
             "SELECT id, document_id, kind, created_at FROM documents WHERE sender = %s "
-            "ORDER BY id DESC LIMIT %s",
-            (agency, limit),
+            "AND id < %s ORDER BY id DESC LIMIT %s",
+            (agency, MAX_ID if before is None else before, limit),
         )
         if not docs:
             return []

@@ -20,6 +20,7 @@ from typing import Any
 
 from axis.edxml import EDOC, STATUS, Package
 from axis.store.base import (
+    MAX_ID,
     Agency,
     Fetched,
     InboxItem,
@@ -301,12 +302,12 @@ class SqliteStore(Store):
 
         return await self._write(ack)
 
-    async def outbox(self, agency: str, limit: int) -> list[OutboxItem]:
+    async def outbox(self, agency: str, limit: int, before: int | None = None) -> list[OutboxItem]:
         conn = self._reader()
         docs = conn.execute(
             "SELECT id, document_id, kind, created_at FROM documents WHERE sender = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (agency, limit),
+            "AND id < ? ORDER BY id DESC LIMIT ?",
+            (agency, MAX_ID if before is None else before, limit),
         ).fetchall()
         if not docs:
             return []

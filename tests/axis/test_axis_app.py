@@ -163,3 +163,18 @@ async def test_healthz_metrics_and_openapi(axis) -> None:
         assert path in paths
     assert "application/xml" in paths["/v1/documents"]["post"]["requestBody"]["content"]
     assert "/bench/null" not in paths
+
+
+async def test_outbox_pages_backwards(axis) -> None:
+    a = axis.client(A)
+    for n in range(5):
+        await a.send(packages.document(A, [B], document_id(A, 100 + n)))
+    seen, before = [], None
+    while True:
+        params = {"limit": 2, "before": before}
+        page = await a.request("GET", "/v1/outbox", params)
+        seen += [d["document_id"].rsplit(",", 1)[1] for d in page["documents"]]
+        if page["next"] is None:
+            break
+        before = page["next"]
+    assert seen == ["104", "103", "102", "101", "100"]
