@@ -90,11 +90,20 @@ class DeliveryConfig(StrictModel):
 
 
 class OutageWindow(StrictModel):
-    """A scheduled outage of one axis, in simulated seconds from the start of the run."""
+    """A scheduled outage, in simulated seconds from the start of the run: of one axis
+    (`axis = "axis:H01"`), or of the link between a provincial or ministry axis and the national
+    axis (`link = "axis:H01"`)."""
 
-    axis: str
+    axis: str | None = None
+    link: str | None = None
     start_s: NonNegative
     duration_s: Positive
+
+    @model_validator(mode="after")
+    def _axis_or_link(self) -> OutageWindow:
+        if (self.axis is None) == (self.link is None):
+            raise ValueError("an outage names exactly one of axis or link")
+        return self
 
 
 class FailureConfig(StrictModel):

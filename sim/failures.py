@@ -1,4 +1,4 @@
-"""Outage windows per axis: scheduled ones from the scenario, and random ones from MTBF/MTTR.
+"""Outage windows per axis and link: scheduled ones from the scenario, random ones from MTBF/MTTR.
 
 Random outages alternate exponential up times (mean MTBF) and down times (mean MTTR), drawn
 from one stream per axis ("failures:<axis>"), so adding an axis or changing another's MTBF does
@@ -6,6 +6,10 @@ not move this axis's outages. While an axis is down it refuses every request: se
 relaying axes retry with exponential back-off (`retry_initial_s`, doubling, capped at
 `retry_max_s`); work already queued waits and is served after the repair; requests in service
 finish. Nothing is dropped.
+
+A link outage (between a provincial or ministry axis and the national axis; scheduled only)
+refuses every relay across it in either direction: the relaying axis retries with the same
+back-off until the link is back.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ def outage_windows(config: FailureConfig, axes: list[str], start: float, end: fl
     """(down, up) times per axis within [start, end), merged where they overlap."""
     windows: dict[str, list[tuple[float, float]]] = {axis: [] for axis in axes}
     for outage in config.outages:
+        if outage.axis is None:
+            continue  # a link outage: link_windows
         down = start + outage.start_s
         windows[outage.axis].append((down, down + outage.duration_s))
     if config.mtbf_hours is not None:
@@ -44,6 +50,28 @@ def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             merged.append((down, up))
     return merged
+
+
+def link_windows(config: FailureConfig, start: float) -> dict[str, list[tuple[float, float]]]:
+    """(down, up) times of scheduled link outages, by the non-national axis of the link."""
+    windows: dict[str, list[tuple[float, float]]] = {}
+    for outage in config.outages:
+        if outage.link is not None:
+            down = start + outage.start_s
+            windows.setdefault(outage.link, []).append((down, down + outage.duration_s))
+    return {link: _merge(spans) for link, spans in windows.items()}
+
+
+def first_try_after(windows: list[tuple[float, float]], t: float, config: FailureConfig
+                    ) -> tuple[float, int]:
+    """When a relay first attempted at `t` gets across a link with these outage windows,
+    retrying with back-off; and how many attempts failed. The windows are known in advance, so
+    no event is needed for the failed attempts."""
+    attempt = 0
+    while any(down <= t < up for down, up in windows):
+        t += backoff(config, attempt)
+        attempt += 1
+    return t, attempt
 
 
 def backoff(config: FailureConfig, attempt: int) -> float:

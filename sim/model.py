@@ -37,7 +37,7 @@ from sim.config import (
 )
 from sim.delivery import Recipients
 from sim.events import Call, events_scheduled, scheduler
-from sim.failures import backoff, outage_windows
+from sim.failures import backoff, first_try_after, link_windows, outage_windows
 from sim.metrics import Bins, encode, histogram_of
 from sim.packages import DOCUMENT, STATUS_01, STATUS_03, Item, Package
 from topology.agencies import NATIONAL_AXIS
@@ -259,9 +259,17 @@ class NetworkSim:
     def _schedule_outages(self) -> None:
         known = set(self.axis_names)
         for outage in self.inp.failures.outages:
-            if outage.axis not in known:
+            if outage.axis is not None and outage.axis not in known:
                 raise SimInputError(f"failures.outages.axis: no axis named {outage.axis!r} "
                                     f"(e.g. {NATIONAL_AXIS!r}, 'axis:H01')")
+            if outage.link is not None and (outage.link not in known
+                                            or outage.link == NATIONAL_AXIS):
+                raise SimInputError(f"failures.outages.link: {outage.link!r} is not a "
+                                    "provincial or ministry axis (its link to the national "
+                                    "axis), e.g. 'axis:H01'")
+        self.link_outages = {self.axis_names.index(name): spans for name, spans in
+                             link_windows(self.inp.failures, self.start).items()}
+        self.link_retries = 0
         windows = outage_windows(self.inp.failures, self.axis_names, self.start, self.horizon,
                                  self.inp.seed, self.replication)
         self.outages = windows
@@ -387,9 +395,7 @@ class NetworkSim:
             if nxt == axis:
                 self.recipients.deposit(item, finish)
             else:
-                pair = (axis, nxt)
-                self.at(finish + self.link_latency[pair] + package.size * self.link_bits[pair],
-                        self._arrive_relay, (nxt, package, items))
+                self._relay(axis, nxt, package, items, finish)
             return
         groups: dict[int, list[Item]] = {}
         deposit = self.recipients.deposit
@@ -402,9 +408,20 @@ class NetworkSim:
             else:
                 groups[nxt] = [item]
         for nxt, group in groups.items():
-            pair = (axis, nxt)
-            self.at(finish + self.link_latency[pair] + package.size * self.link_bits[pair],
-               self._arrive_relay, (nxt, package, group))
+            self._relay(axis, nxt, package, group, finish)
+
+    def _relay(self, axis: int, nxt: int, package: Package, items: list[Item],
+               when: float) -> None:
+        """Send the package across the link to the next axis at `when` (retrying while the
+        link is down)."""
+        if self.link_outages:
+            windows = self.link_outages.get(nxt if axis == self.national else axis)
+            if windows:
+                when, failed = first_try_after(windows, when, self.inp.failures)
+                self.link_retries += failed
+        pair = (axis, nxt)
+        self.at(when + self.link_latency[pair] + package.size * self.link_bits[pair],
+                self._arrive_relay, (nxt, package, items))
 
     def to_agency_s(self, agency: int, size: float) -> float:
         return self.ag_latency[agency] + size * self.ag_bits[agency]
@@ -525,6 +542,8 @@ class NetworkSim:
             "bins": self.bins.as_dict(),
             "outages": {name: spans for name, spans in self.outages.items()},
             "drain_times_s": drains,
+            "link_retries": self.link_retries,
+            "link_outages": {self.axis_names[a]: spans for a, spans in self.link_outages.items()},
             "last_done_s": self.last_done,
             "events": events_scheduled(self.env),
             "wall_s": wall,

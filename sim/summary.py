@@ -107,6 +107,8 @@ def summarize(inp: SimInput, results: list[dict[str, Any]],
                                                       r["outages"].values())
                                                   for r in results])),
         "drain_time_s": _drain_times(results),
+        "link_outages": first["link_outages"],
+        "link_retries": _mean(results, "link_retries"),
         "drained_at_s": float(np.mean([r["last_done_s"] - r["start_s"] for r in results])),
         "polls_with_work": _mean(results, "polls_with_work"),
         "events": int(sum(r["events"] for r in results)),

@@ -74,6 +74,10 @@ def test_same_seed_same_summary(tmp_path: Path, scenarios_dir: Path) -> None:
      "traffic.flows.recipient: no agency with code 'nobody'"),
     (["--set", 'failures.outages=[{axis = "axis:moon", start_s = 1, duration_s = 2}]'],
      "no axis named 'axis:moon'"),
+    (["--set", 'failures.outages=[{link = "axis:national", start_s = 1, duration_s = 2}]'],
+     "is not a provincial or ministry axis"),
+    (["--set", "failures.outages=[{start_s = 1, duration_s = 2}]"],
+     "exactly one of axis or link"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path: Path, scenarios_dir: Path,
                                      capsys: pytest.CaptureFixture[str], args: list[str],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim.config import FailureConfig, OutageWindow
-from sim.failures import backoff, outage_windows
+from sim.failures import backoff, first_try_after, outage_windows
 from sim.replications import run_one
 from tests.sim.simcase import sim_input
 
@@ -44,3 +44,28 @@ def test_scheduled_outage_of_the_national_axis_loses_nothing() -> None:
         backlog += accepted - delivered
         peak = max(peak, backlog)
     assert peak > 200  # about 300 s x 1 document/s waited
+
+
+def test_link_outage_holds_relays_back_until_the_link_returns() -> None:
+    inp = sim_input("validation/jackson.toml", ["simulation.horizon_s=1500",
+                                                "simulation.warmup_s=0"])
+    outage = OutageWindow(link="axis:H02", start_s=600.0, duration_s=300.0)
+    inp = inp.__class__(**{**inp.__dict__,
+                           "failures": FailureConfig(outages=[outage], retry_initial_s=10.0,
+                                                     retry_max_s=40.0)})
+    result = run_one(inp, 0)
+    assert result["delivered"] == result["deliveries"] == result["documents"] > 3000
+    assert result["link_retries"] > 500  # every relay to H02 during 300 s, several tries each
+    assert result["axes"]["axis:H02"]["retries"] == 0  # the axis itself stayed up
+    # nothing reached H02 while its link was down: a gap in deliveries, then the backlog
+    bins, width = result["bins"], result["bins"]["width"]
+    during = [d for i, d in enumerate(bins["delivered"])
+              if 620 <= i * width < 890]
+    assert sum(during) == 0
+
+
+def test_first_try_after_walks_the_backoff() -> None:
+    config = FailureConfig(retry_initial_s=10.0, retry_max_s=40.0)
+    assert first_try_after([(100.0, 200.0)], 50.0, config) == (50.0, 0)
+    # 120 -> 130 -> 150 -> 190 -> 230 (40 s cap): four failed attempts
+    assert first_try_after([(100.0, 200.0)], 120.0, config) == (230.0, 4)
