@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.analytic import jackson, mmc
+from sim.analytic import jackson, littles_law_gap, mmc
 from sim.replications import run_replications
 from sim.stats import mean_ci95
 from tests.sim.simcase import sim_input
@@ -51,3 +51,16 @@ def test_four_axes_agree_with_jackson() -> None:
                 + nodes[3].response)
     latency, ci = mean_ci95([r["latency_mean_s"] for r in results])
     assert abs(latency - expected) <= ci, (latency, ci, expected)
+
+
+def test_littles_law_holds_on_the_simulated_axis() -> None:
+    """Time-average number waiting (from the simulator's own accounting) = arrival rate x mean
+    wait, and the utilisation = arrival rate x mean service / workers."""
+    inp = sim_input("validation/mmc.toml", ["simulation.replications=2"])
+    results = run_replications(inp, 2, jobs=2)
+    for result in results:
+        axis = result["axes"]["axis:national"]
+        assert littles_law_gap(axis["queue_mean"], axis["arrival_rate_per_s"],
+                               axis["wait_mean_s"]) < 0.02
+        assert axis["utilization"] == pytest.approx(
+            axis["arrival_rate_per_s"] * inp.axis.service_mean_s / axis["workers"], rel=0.03)
