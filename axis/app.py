@@ -22,7 +22,7 @@ from axis import endpoints
 from axis.config import Settings
 from axis.directory import DirectoryCache
 from axis.edxml import NAMESPACE
-from axis.longpoll import Waiters
+from axis.longpoll import Waiters, recheck_seconds
 from axis.metrics import Metrics, MetricsMiddleware
 from axis.responses import HTTPError, error_response
 from axis.store import open_store
@@ -89,7 +89,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         try:
             await directory.start()
             the_store.subscribe(waiters.wake)
-            app.state.axis = endpoints.AxisState(settings, the_store, directory, waiters, metrics)
+            recheck = recheck_seconds(the_store.kind, settings.workers)
+            app.state.axis = endpoints.AxisState(settings, the_store, directory, waiters, metrics,
+                                                 recheck)
             yield
         finally:
             await directory.stop()

@@ -27,6 +27,8 @@ class Settings:
     """Longest a long poll (GET /v1/inbox?wait=S) is held."""
     null_endpoint: bool = False
     """Serve POST /bench/null, which reads the body and answers without work (benchmarks)."""
+    workers: int = 1
+    """Processes serving this store from this command (long polls re-check more often if > 1)."""
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -34,6 +36,7 @@ class Settings:
             "AXIS_MAX_BODY": str(self.max_body),
             "AXIS_MAX_WAIT": str(self.max_wait),
             "AXIS_NULL_ENDPOINT": "1" if self.null_endpoint else "0",
+            "AXIS_WORKERS": str(self.workers),
         }
         if self.admin_token:
             env["AXIS_ADMIN_TOKEN"] = self.admin_token
@@ -48,4 +51,5 @@ class Settings:
             max_body=int(env.get("AXIS_MAX_BODY", DEFAULT_MAX_BODY)),
             max_wait=float(env.get("AXIS_MAX_WAIT", DEFAULT_MAX_WAIT)),
             null_endpoint=env.get("AXIS_NULL_ENDPOINT") == "1",
+            workers=int(env.get("AXIS_WORKERS", "1")),
         )

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from axis import auth, edxml
 from axis.config import Settings
 from axis.directory import DirectoryCache, DirectoryError, check_entry
-from axis.longpoll import RECHECK_SECONDS, Waiters
+from axis.longpoll import Waiters
 from axis.metrics import Metrics
 from axis.responses import HTTPError, JSONDecodeError, dumps, json_response, loads
 from axis.store.base import ACK_STATES, MAX_ID, Store
@@ -36,6 +36,7 @@ class AxisState:
     directory: DirectoryCache
     waiters: Waiters
     metrics: Metrics
+    recheck_seconds: float
 
 
 def _state(request: Request) -> AxisState:
@@ -209,7 +210,7 @@ async def inbox(
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            await state.waiters.wait(agency, min(left, RECHECK_SECONDS))
+            await state.waiters.wait(agency, min(left, state.recheck_seconds))
             items = await state.store.inbox(agency, kind, limit)
     return Response(dumps({"deliveries": [i.as_json() for i in items]}),
                     media_type="application/json")

@@ -68,7 +68,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         if store in ("", ":memory:") or not os.path.isdir(parent):
             raise ConfigError(f"--store {store!r}: directory {parent} does not exist")
     return Settings(store=store, admin_token=token, max_body=args.max_body,
-                    max_wait=args.max_wait, null_endpoint=args.null_endpoint)
+                    max_wait=args.max_wait, null_endpoint=args.null_endpoint,
+                    workers=args.workers)
 
 
 def load_directory(settings: Settings, path: str) -> int:

@@ -215,11 +215,12 @@ class Store(abc.ABC):
         """The sender's packages with id < `before` (all when None), newest first, with each
         recipient's state and statuses."""
 
-    def subscribe(self, wake: Callable[[str], None]) -> None:
-        """Call `wake(agency)` when another process commits a delivery to `agency`.
+    def subscribe(self, wake: Callable[[str | None], None]) -> None:
+        """Call `wake(agency)` when another process commits a delivery to `agency`, and
+        `wake(None)` when deliveries may have been missed (after a lost connection).
 
         Stores shared between processes implement this (PostgreSQL: LISTEN/NOTIFY); the default
-        does nothing, and long polls fall back to re-checking the inbox every second.
+        does nothing, and long polls fall back to re-checking the store (`axis.longpoll`).
         """
         return None
 

@@ -118,7 +118,7 @@ class PostgresStore(Store):
         self._writer_conn: psycopg.Connection | None = None
         self._committer: GroupCommitter | None = None
         self._on_commit = on_commit
-        self._listeners: list[Callable[[str], None]] = []
+        self._listeners: list[Callable[[str | None], None]] = []
         self._listen_task: asyncio.Task[None] | None = None
 
     def set_commit_observer(self, observer: Callable[[float, int], None]) -> None:
@@ -221,7 +221,7 @@ class PostgresStore(Store):
             raise Unavailable(f"PostgreSQL unavailable: {error}") from error
 
     # -- notifications -------------------------------------------------------------------------
-    def subscribe(self, wake: Callable[[str], None]) -> None:
+    def subscribe(self, wake: Callable[[str | None], None]) -> None:
         self._listeners.append(wake)
         if self._pool is not None and self._listen_task is None:
             self._start_listening()
@@ -237,6 +237,8 @@ class PostgresStore(Store):
                 )
                 async with conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    for wake in self._listeners:  # anything sent while not listening
+                        wake(None)
                     async for note in conn.notifies():
                         for wake in self._listeners:
                             wake(note.payload)

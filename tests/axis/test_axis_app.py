@@ -178,3 +178,22 @@ async def test_outbox_pages_backwards(axis) -> None:
             break
         before = page["next"]
     assert seen == ["104", "103", "102", "101", "100"]
+
+
+async def test_wake_none_releases_every_held_poll(axis) -> None:
+    """What a store does after missing notifications: every held poll re-checks at once."""
+    waiters = axis.app.state.axis.waiters
+    polls = [asyncio.ensure_future(waiters.wait(code, 5)) for code in (A, B, C)]
+    await asyncio.sleep(0.05)
+    assert len(waiters) == 3
+    waiters.wake(None)
+    assert await asyncio.gather(*polls) == [True, True, True]
+    assert len(waiters) == 0
+
+
+def test_recheck_interval_depends_on_the_deployment() -> None:
+    from axis.longpoll import SAFETY_RECHECK, SHARED_FILE_RECHECK, recheck_seconds
+
+    assert recheck_seconds("sqlite", 2) == SHARED_FILE_RECHECK
+    assert recheck_seconds("sqlite", 1) == SAFETY_RECHECK
+    assert recheck_seconds("postgresql", 4) == SAFETY_RECHECK
