@@ -21,15 +21,34 @@ from loadtest.agents import AgencySystem
 from loadtest.signing import agency_secret, sign
 
 LIMIT = 1000
+MAX_PAGES = 1000
 
 
-def outbox(base: str, code: str, secret: str, timeout: float = 30.0) -> list[dict[str, Any]]:
-    target = f"/v1/outbox?limit={LIMIT}"
+def outbox_page(base: str, code: str, secret: str, before: int | None = None,
+                timeout: float = 30.0) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of the sender's outbox, newest first, and the id to continue before."""
+    target = f"/v1/outbox?limit={LIMIT}" + (f"&before={before}" if before else "")
     request = urllib.request.Request(base + target,
                                      headers=sign(code, secret, "GET", target, b""))
     with urllib.request.urlopen(request, timeout=timeout) as answer:
         data = json.loads(answer.read())
-    return data.get("documents", []) if isinstance(data, dict) else []
+    if not isinstance(data, dict):
+        return [], None
+    return data.get("documents", []), data.get("next")
+
+
+def outbox(base: str, code: str, secret: str, since: float) -> tuple[list[dict[str, Any]], bool]:
+    """Everything the sender sent at or after `since`, paging back (`before=`) as far as needed;
+    True as well if the axis gives no way to page further and more may exist."""
+    documents: list[dict[str, Any]] = []
+    before = None
+    for _ in range(MAX_PAGES):
+        page, following = outbox_page(base, code, secret, before)
+        documents += [d for d in page if float(d.get("sent_at", 0.0)) >= since]
+        if not page or following is None or float(page[-1].get("sent_at", 0.0)) < since:
+            return documents, False
+        before = following
+    return documents, True
 
 
 def check(base: str, agencies: Iterable[AgencySystem], key: str, since: float,
@@ -41,22 +60,20 @@ def check(base: str, agencies: Iterable[AgencySystem], key: str, since: float,
     truncated = 0
     errors = 0
 
-    def one(agency: AgencySystem) -> list[dict[str, Any]] | None:
+    def one(agency: AgencySystem) -> tuple[list[dict[str, Any]], bool] | None:
         try:
-            return outbox(base, agency.code, agency_secret(key, agency.code))
+            return outbox(base, agency.code, agency_secret(key, agency.code), since)
         except (OSError, ValueError):
             return None
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        for documents in pool.map(one, list(agencies)):
-            if documents is None:
+        for answer in pool.map(one, list(agencies)):
+            if answer is None:
                 errors += 1
                 continue
-            if len(documents) >= LIMIT:
-                truncated += 1
+            documents, more = answer
+            truncated += more
             for document in documents:
-                if float(document.get("sent_at", 0.0)) < since:
-                    continue
                 kind = document.get("kind", "edoc")
                 kinds[kind] += 1
                 for recipient in document.get("recipients", []):
