@@ -1,6 +1,7 @@
 """The outbox check pages back through a sender's outbox on the real axis."""
 
 import time
+import urllib.request
 
 from loadtest import edxml, outbox
 from loadtest.agents import AgencySystem
@@ -12,8 +13,6 @@ RECEIVER = AgencySystem(1, "LT.OUTBOX.R", "Receiver", 3, 0.0)
 
 
 def test_counts_states_over_several_pages(axis, monkeypatch):
-    import urllib.request
-
     key = "outbox-test"
     register(axis.url, axis.token, [SENDER, RECEIVER], key)
     since = time.time() - 1
