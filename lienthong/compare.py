@@ -143,10 +143,38 @@ def write_html(runs: Sequence[dict[str, Any]], out: Path, rows: list[list[str]])
     return path
 
 
-def compare(paths: Sequence[Path], out: Path) -> dict[str, Any]:
+def to_scenario_time(run: dict[str, Any]) -> dict[str, Any]:
+    """A compressed load test (time_scale X) in scenario units: latencies times X, rates per
+    scenario second (divided by X). Polling and registration delays were compressed by X, so
+    this is what the same traffic would show at full scale; service times, which do not
+    compress, are inflated with them - fine while they are small against the poll period."""
+    summary = run["summary"]
+    scale = float(summary.get("time_scale") or 1.0)
+    if summary.get("kind") != "loadtest" or scale == 1.0:
+        return run
+    summary = dict(summary)
+    for key in ("latency_s", "ack_latency_s"):
+        if isinstance(summary.get(key), dict):
+            summary[key] = {k: (v * scale if isinstance(v, int | float) and k != "count" else v)
+                            for k, v in summary[key].items()}
+    if isinstance(summary.get("throughput_per_s"), dict):
+        summary["throughput_per_s"] = {k: v / scale for k, v in
+                                       summary["throughput_per_s"].items()}
+    if isinstance(summary.get("requests_per_s"), int | float):
+        summary["requests_per_s"] = summary["requests_per_s"] / scale
+    series = dict(run["timeseries"])
+    for column in ("sent_per_s", "delivered_per_s", "requests_per_s"):
+        series[column] = [v / scale for v in series.get(column, [])]
+    cdfs = {label: ([x * scale for x in xs], ys) for label, (xs, ys) in run["cdfs"].items()}
+    return {**run, "summary": summary, "timeseries": series, "cdfs": cdfs}
+
+
+def compare(paths: Sequence[Path], out: Path, scenario_time: bool = False) -> dict[str, Any]:
     if not paths:
         raise UserError("compare: give at least one run directory")
     runs = [read_run(Path(path)) for path in paths]
+    if scenario_time:
+        runs = [to_scenario_time(run) for run in runs]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:

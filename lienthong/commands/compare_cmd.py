@@ -16,13 +16,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR", help="run directories")
     parser.add_argument("--out", type=Path, default=Path("results/compare"), metavar="DIR",
                         help="where the plots and report go (default results/compare)")
+    parser.add_argument("--scenario-time", action="store_true",
+                        help="show compressed load tests in scenario units (latency times the "
+                        "time scale, rates divided by it)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from lienthong.compare import compare
 
-    result = compare(args.runs, args.out)
+    result = compare(args.runs, args.out, scenario_time=args.scenario_time)
     print(result["table"])
     print(f"plots and report in {args.out} ({result['report'].name})")
     return 0

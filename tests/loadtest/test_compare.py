@@ -1,0 +1,37 @@
+from pathlib import Path
+
+import pytest
+
+from lienthong.compare import headline_rows, to_scenario_time
+
+
+def run(kind: str, scale: float) -> dict:
+    return {"path": Path(f"/runs/{kind}"),
+            "summary": {"kind": kind, "scenario": "s", "time_scale": scale,
+                        "latency_s": {"p50": 0.5, "mean": 0.6, "count": 10},
+                        "throughput_per_s": {"mean": 4.8, "peak": 9.6}, "requests_per_s": 96.0},
+            "timeseries": {"time_s": [27000.0], "delivered_per_s": [48.0], "sent_per_s": [4.8],
+                           "requests_per_s": [96.0], "backlog": [3.0]},
+            "cdfs": {"all": ([0.1, 1.0], [0.0, 1.0])}}
+
+
+def test_a_compressed_load_test_in_scenario_units():
+    scaled = to_scenario_time(run("loadtest", 48.0))
+    summary = scaled["summary"]
+    assert summary["latency_s"] == {"p50": 24.0, "mean": pytest.approx(28.8), "count": 10}
+    assert summary["throughput_per_s"]["mean"] == pytest.approx(0.1)
+    assert scaled["timeseries"]["delivered_per_s"] == [1.0]
+    assert scaled["timeseries"]["backlog"] == [3.0]
+    assert scaled["cdfs"]["all"][0] == pytest.approx([4.8, 48.0])
+
+
+def test_simulations_and_uncompressed_runs_are_left_alone():
+    for original in (run("simulation", 48.0), run("loadtest", 1.0)):
+        assert to_scenario_time(original) is original
+
+
+def test_headline_table_has_one_column_per_run():
+    rows = headline_rows([run("simulation", 1.0), run("loadtest", 48.0)])
+    assert rows[0][1:] == ["s (simulation) simulation", "s (loadtest) loadtest"]
+    latency = next(row for row in rows if row[0] == "latency p50 (s)")
+    assert latency[1:] == ["0.5000", "0.5000"]
