@@ -215,7 +215,7 @@ class AxisServer:
             if self.down:  # polls fail fast while the axis is down: no load
                 p = t + gap()
                 break
-            if not queue and p < t - window and max(free) <= p:
+            if p < t - window and not queue and max(free) <= p:
                 skip_to = t - window
                 expected = rate * (skip_to - p)
                 self.polls += expected

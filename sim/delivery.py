@@ -82,7 +82,8 @@ class Recipients:
     def _listed(self, finish: float, recipient: int) -> None:
         self.polls_with_work += 1
         box = self.mailbox[recipient]
-        if all(item.ready <= finish for item in box):
+        if (box[0].ready <= finish if len(box) == 1
+                else all(item.ready <= finish for item in box)):
             take, rest = box, None
         else:
             take = [item for item in box if item.ready <= finish]
