@@ -2,8 +2,9 @@
 
 Every agency request needs the caller's secret, so the directory lives in memory (100k systems
 take about 20 MB); the store stays the source of truth. Other processes sharing the store may
-register systems too, so a cache miss falls back to the store, and a background refresh picks up
-changed secrets within a few seconds.
+register systems too, so a cache miss falls back to the store, a background refresh picks up
+changed secrets within a few seconds, and a signature that fails against a cached secret is
+checked once more against the store's current one before the request is refused.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_SECRET, MAX_SECRET, MAX_NAME = 16, 256, 300
 REFRESH_SECONDS = 2.0
 NEGATIVE_TTL = 1.0
-REFRESH_MARGIN = 3.0
-"""Seconds re-read before the last refresh, for rows whose transaction committed late."""
 
 
 class DirectoryError(ValueError):
@@ -116,7 +115,7 @@ class DirectoryCache:
         self._store = store
         self._secrets: dict[str, str] = {}
         self._missing: dict[str, float] = {}
-        self._seen_until = 0.0
+        self._newest = 0.0
         self._refresh_seconds = refresh_seconds
         self._task: asyncio.Task[None] | None = None
 
@@ -135,13 +134,25 @@ class DirectoryCache:
             self._task = None
 
     async def refresh(self) -> None:
-        """Load agencies changed since the last refresh (with a margin for clock skew between
-        processes and transactions committing late)."""
-        started = time.time()
-        for agency in await self._store.agencies_since(max(0.0, self._seen_until - REFRESH_MARGIN)):
+        """Load the agencies changed after the newest change already seen.
+
+        A change whose transaction commits late with an older timestamp (a slow commit, clocks
+        of several machines sharing PostgreSQL) can be missed here; `fresh_secret` repairs such
+        an entry the first time a signature made with the new secret fails against the old one.
+        """
+        for agency in await self._store.agencies_since(self._newest):
             self._secrets[agency.code] = agency.secret
             self._missing.pop(agency.code, None)
-        self._seen_until = started
+            self._newest = max(self._newest, agency.updated_at)
+
+    async def fresh_secret(self, code: str) -> str | None:
+        """Re-read one agency from the store, bypassing the cache (after a failed signature)."""
+        agency = await self._store.get_agency(code)
+        if agency is None:
+            self._secrets.pop(code, None)
+            return None
+        self._secrets[code] = agency.secret
+        return agency.secret
 
     async def _refresh_forever(self) -> None:
         while True:

@@ -90,13 +90,24 @@ async def authenticate(request: Request, limit: int) -> tuple[str, bytes]:
     body = await read_body(request, limit)
     target = request_target(request)
     try:
-        if len(body) > OFFLOAD_BYTES:
-            await asyncio.to_thread(auth.verify, claim, secret, request.method, target, body)
-        else:
-            auth.verify(claim, secret, request.method, target, body)
+        await _verify(claim, secret, request.method, target, body)
     except auth.AuthError as error:
-        raise HTTPError(401, error.message) from None
+        # The cached secret may be stale (changed through another process): check once more.
+        fresh = await state.directory.fresh_secret(claim.agency)
+        if fresh is None or fresh == secret:
+            raise HTTPError(401, error.message) from None
+        try:
+            await _verify(claim, fresh, request.method, target, body)
+        except auth.AuthError as again:
+            raise HTTPError(401, again.message) from None
     return claim.agency, body
+
+
+async def _verify(claim: auth.Claim, secret: str, method: str, target: str, body: bytes) -> None:
+    if len(body) > OFFLOAD_BYTES:
+        await asyncio.to_thread(auth.verify, claim, secret, method, target, body)
+    else:
+        auth.verify(claim, secret, method, target, body)
 
 
 def require_admin(request: Request) -> None:

@@ -85,3 +85,27 @@ async def test_cache_reads_through_and_refreshes(tmp_path) -> None:
         assert await cache.secret("not a code!") is None
     finally:
         await store.close()
+
+
+async def test_refresh_does_not_reload_what_it_has_seen(tmp_path) -> None:
+    store = SqliteStore(str(tmp_path / "a.db"))
+    await store.open()
+    try:
+        await store.put_agencies([(f"X{i}", "x", SECRET) for i in range(1000)])
+        cache = DirectoryCache(store)
+        await cache.refresh()
+        calls = []
+        original = store.agencies_since
+
+        async def counting(after):
+            rows = await original(after)
+            calls.append(len(rows))
+            return rows
+
+        store.agencies_since = counting
+        await cache.refresh()
+        await store.put_agency("X1", "x", "z" * 20)
+        await cache.refresh()
+        assert calls == [0, 1]
+    finally:
+        await store.close()

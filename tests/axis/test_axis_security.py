@@ -129,3 +129,14 @@ async def test_signature_binds_the_query(axis) -> None:
     assert response.status_code == 401
     response = await axis.http.get("/v1/inbox?kind=status", headers=headers)
     assert response.status_code == 200
+
+
+async def test_stale_cached_secret_heals_on_first_use(axis) -> None:
+    """A secret changed behind this process's back (another worker) is accepted at once."""
+    new_secret = "a-brand-new-secret-0123456789"
+    await axis.store.put_agency(B, f"Agency {B}", new_secret)  # not through this app's cache
+    headers = signing.sign_headers(B, new_secret, "GET", "/v1/inbox/count")
+    response = await axis.http.get("/v1/inbox/count", headers=headers)
+    assert response.status_code == 200
+    old = signing.sign_headers(B, secret_of(B), "GET", "/v1/inbox/count")
+    assert (await axis.http.get("/v1/inbox/count", headers=old)).status_code == 401
