@@ -40,6 +40,7 @@ from sim.events import Call, events_scheduled, scheduler
 from sim.failures import backoff, first_try_after, link_windows, outage_windows
 from sim.metrics import Bins, encode, histogram_of
 from sim.packages import DOCUMENT, STATUS_01, STATUS_03, Item, Package
+from sim.routing import Routes
 from topology.agencies import NATIONAL_AXIS
 from topology.build import Model
 from topology.calendar import WorkCalendar
@@ -109,34 +110,15 @@ class NetworkSim:
         span = self.horizon - self.start
         self.bins = Bins(self.start, sim_cfg.bin_s or nice_bin(span),
                          self.horizon + sim_cfg.drain_limit_s)
-        # -- network ------------------------------------------------------------------------
-        self.axis_names = list(network.axes)
-        axis_index = {name: i for i, name in enumerate(self.axis_names)}
-        self.national = axis_index[NATIONAL_AXIS]
+        # -- network (flat tables, sim/routing.py) -------------------------------------------
+        routes = Routes(network)
+        self.axis_names, self.national = routes.axis_names, routes.national
+        self.ag_axis, self.ag_level = routes.ag_axis, routes.ag_level
+        self.ag_latency, self.ag_bits = routes.ag_latency, routes.ag_bits
+        self.next_hop, self.crosses = routes.next_hop, routes.crosses
+        self.link_latency, self.link_bits = routes.link_latency, routes.link_bits
         agencies = network.agencies
-        self.ag_axis = [axis_index[a.axis] for a in agencies]
-        self.ag_level = [a.level for a in agencies]
-        self.ag_latency = [0.0] * len(agencies)
-        self.ag_bits = [0.0] * len(agencies)  # seconds per byte
-        for agency in agencies:
-            link = network.link(agency.code, agency.axis)
-            self.ag_latency[agency.index] = link.latency_s
-            self.ag_bits[agency.index] = 8.0 / link.bandwidth_bps
         n_axes = len(self.axis_names)
-        self.next_hop = [[0] * n_axes for _ in range(n_axes)]
-        self.crosses = [[False] * n_axes for _ in range(n_axes)]
-        for (src, dst), route in network.axis_routes.items():
-            a, d = axis_index[src], axis_index[dst]
-            self.next_hop[a][d] = axis_index[route[1]] if len(route) > 1 else a
-            self.crosses[a][d] = NATIONAL_AXIS in route
-        self.link_latency: dict[tuple[int, int], float] = {}
-        self.link_bits: dict[tuple[int, int], float] = {}
-        for a_name, b_name in network.graph.subgraph(self.axis_names).edges:
-            link = network.link(a_name, b_name)
-            for pair in ((axis_index[a_name], axis_index[b_name]),
-                         (axis_index[b_name], axis_index[a_name])):
-                self.link_latency[pair] = link.latency_s
-                self.link_bits[pair] = 8.0 / link.bandwidth_bps
         # -- costs --------------------------------------------------------------------------
         cap, delivery = inp.axis, inp.delivery
         self.cap = cap
