@@ -125,6 +125,9 @@ def main() -> int:
                       "raw_simpy_events_per_s": round(raw_rate),
                       "overhead_ratio": round(ratio, 3), "peak_rss_mib": round(rss, 1),
                       "build_s": round(build_s, 2), "documents": result["documents"],
+                      "simulated_requests": requests,
+                      "request_overhead_ratio": round((wall / requests)
+                                                      / (raw_wall / (2 * args.raw_customers)), 3),
                       "status_packages": result["statuses_sent"]}))
     return 0 if ok else 1
 
