@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "simulate",
         help="simulate the axis network of a scenario (latency, throughput, utilisation, SLA)",
         description="Run the discrete-event simulation of a scenario: replications in parallel "
-        "processes, warm-up removed, 95%% confidence intervals. Writes summary.json, "
+        "processes, warm-up removed, 95% confidence intervals. Writes summary.json, "
         "timeseries.csv, latency CDFs and PNG plots.",
     )
     parser.add_argument("scenario", type=Path, help="scenario file (TOML)")
