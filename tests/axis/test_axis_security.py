@@ -140,3 +140,25 @@ async def test_stale_cached_secret_heals_on_first_use(axis) -> None:
     assert response.status_code == 200
     old = signing.sign_headers(B, secret_of(B), "GET", "/v1/inbox/count")
     assert (await axis.http.get("/v1/inbox/count", headers=old)).status_code == 401
+
+
+async def test_client_gone_mid_body_is_not_a_server_error(axis) -> None:
+    messages = [{"type": "http.request", "body": b"<edXMLEnvelope", "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict] = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    headers = signing.sign_headers(A, secret_of(A), "POST", "/v1/documents", b"x")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/v1/documents",
+             "raw_path": b"/v1/documents", "query_string": b"", "root_path": "",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    await axis.app(scope, receive, send)
+    assert sent[0]["status"] == 400
+    await assert_nothing_stored(axis)
