@@ -1,7 +1,7 @@
 """The shared store: PostgreSQL, so several axis processes (on one machine or many) serve as one.
 
-Writes use the same group commit as SQLite (one writer thread per process, one transaction per
-batch, a savepoint per request) on a dedicated connection. Reads use an async connection pool.
+Writes are grouped (`base.GroupCommitter`: one writer thread per process, one transaction per
+batch) on a dedicated connection. Reads use a few autocommit connections (`readers`).
 Uniqueness of (sender, dedup_key) is enforced by the database, so two processes racing to store
 the same document end with one copy, and the loser answers with the winner's result.
 
@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
 
 from axis.edxml import EDOC, STATUS, Package
 from axis.store.base import (
@@ -39,6 +38,7 @@ from axis.store.base import (
     Unprocessable,
     next_ack_state,
 )
+from axis.store.readers import ReadConnections
 
 log = logging.getLogger("axis.store.postgres")
 
@@ -114,7 +114,7 @@ class PostgresStore(Store):
         if schema is not None:
             self._kwargs["options"] = f"-c search_path={schema}"
         self._pool_size = pool_size
-        self._pool: AsyncConnectionPool | None = None
+        self._pool: ReadConnections | None = None
         self._writer_conn: psycopg.Connection | None = None
         self._committer: GroupCommitter | None = None
         self._on_commit = on_commit
@@ -135,10 +135,11 @@ class PostgresStore(Store):
         except psycopg.Error as error:
             raise Unavailable(f"cannot open PostgreSQL store: {error}") from error
         self._writer_conn = conn
-        self._pool = AsyncConnectionPool(
-            self.url, min_size=2, max_size=self._pool_size, kwargs=self._kwargs, open=False
-        )
-        await self._pool.open(wait=True, timeout=30)
+        self._pool = ReadConnections(self.url, self._pool_size, self._kwargs)
+        try:
+            await self._pool.open()
+        except psycopg.Error as error:
+            raise Unavailable(f"cannot open PostgreSQL store: {error}") from error
         self._committer = GroupCommitter("axis-postgres-writer", self._run_batch,
                                          on_commit=self._observe)
         self._committer.start()
