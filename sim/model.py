@@ -48,6 +48,8 @@ from topology.config import CalendarConfig, DemandConfig, RolloutConfig, Topolog
 from topology.streams import stream
 
 LEVELS = (1, 2, 3, 4)
+PRIORITY_NAMES = ("normal", "urgent", "very_urgent", "flash")
+"""edXML OtherInfo/Priority 0-3."""
 NICE_BINS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200,
              86400)
 
@@ -179,6 +181,7 @@ class NetworkSim:
         self.latency_by_level = [[self.latency.get((a, b)) for b in range(5)] for a in range(5)]
         """The same arrays as `latency`, indexed [sender level][recipient level] (hot path)."""
         self.ack_latency = array("d")
+        self.latency_by_priority = [array("d") for _ in PRIORITY_NAMES]
         # -- what happens -------------------------------------------------------------------
         self._batches = self._make_batches()
         self._batch: Batch | None = None
@@ -424,8 +427,9 @@ class NetworkSim:
         bins = self.bins
         bins.delivered[int((t - bins.origin) * bins.rate)] += 1
         if package.measured:
-            self.latency_by_level[package.level][self.ag_level[item.recipient]].append(
-                t - package.sent_at)
+            latency = t - package.sent_at
+            self.latency_by_level[package.level][self.ag_level[item.recipient]].append(latency)
+            self.latency_by_priority[package.priority].append(latency)
         if not self.status_messages:
             return None
         self._send_status(item, STATUS_03, t + self.registration())
@@ -518,6 +522,8 @@ class NetworkSim:
             "hist_ack": encode(histogram_of(self.ack_latency)),
             "hist_pairs": {f"{a}-{b}": encode(histogram_of(values))
                            for (a, b), values in self.latency.items() if values},
+            "hist_priorities": {name: encode(histogram_of(values)) for name, values
+                                in zip(PRIORITY_NAMES, self.latency_by_priority, strict=True)},
             "axes": axes,
             "poll_rate_per_s": self.poll_rate_total,
             "polls_with_work": self.recipients.polls_with_work,

@@ -14,7 +14,7 @@ import numpy as np
 from hdrh.histogram import HdrHistogram
 
 from sim.metrics import merge, percentiles_s
-from sim.model import SimInput
+from sim.model import PRIORITY_NAMES, SimInput
 from sim.stats import mean_ci95
 
 COUNTS_NOTE = ("documents: packages sent (one send to N recipients is one document); "
@@ -99,6 +99,11 @@ def summarize(inp: SimInput, results: list[dict[str, Any]],
                                        [r["ack_latency_mean_s"] for r in results]),
         "latency_by_level_pair_s": {pair: dict(percentiles_s(h), count=int(h.get_total_count()))
                                     for pair, h in hists.items() if "-" in pair},
+        "latency_by_priority_s": {
+            name: dict(percentiles_s(h), mean=h.get_mean_value() / 1000.0
+                       if h.get_total_count() else None, count=int(h.get_total_count()))
+            for name, h in ((name, merge([r["hist_priorities"][name] for r in results]))
+                            for name in PRIORITY_NAMES)},
         "sla_met_fraction": (sum(r["sla_met"] for r in results) / sla_count
                              if sla_count else None),
         "axes": axes,

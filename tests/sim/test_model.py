@@ -123,3 +123,18 @@ def test_national_scope_keeps_only_national_traffic() -> None:
     assert national["deliveries"] == national["national_deliveries"]
     assert everything["documents"] > 10 * national["documents"]
     assert everything["national_documents"] == pytest.approx(national["documents"], rel=0.15)
+
+
+def test_flash_documents_overtake_normal_ones_under_load() -> None:
+    """At 95% load on one axis, flash and very urgent documents wait far less than normal ones
+    (non-preemptive priority), and the mean over all stays that of M/M/c."""
+    from sim.summary import histograms, summarize
+
+    inp = sim_input("validation/mmc.toml", ["traffic.rate_per_s=3.8",
+                                            "simulation.replications=4"])
+    results = run_replications(inp, 4, jobs=2)
+    by_priority = summarize(inp, results, histograms(results))["latency_by_priority_s"]
+    assert by_priority["flash"]["count"] > 100
+    assert by_priority["flash"]["mean"] < 0.5 * by_priority["normal"]["mean"]
+    assert by_priority["very_urgent"]["mean"] < 0.5 * by_priority["normal"]["mean"]
+    assert by_priority["urgent"]["mean"] < by_priority["normal"]["mean"]
