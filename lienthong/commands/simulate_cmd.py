@@ -99,6 +99,13 @@ def run(args: argparse.Namespace) -> int:
           f"{summary['national_axis']['deliveries']:,.0f}); latency p50 "
           f"{_fmt(latency['p50'])} p99 {_fmt(latency['p99'])}; SLA met "
           f"{_pct(summary['sla_met_fraction'])}; {summary['requests_per_s']:,.1f} requests/s")
+    axes = sorted(summary["axes"].items(), key=lambda item: item[1]["utilization"],
+                  reverse=True)[:5]
+    print("busiest axes:  utilisation   mean wait   requests/s (polls)")
+    for name, row in axes:
+        wait = row["wait_s"]["mean"] or 0.0
+        print(f"  {name:<14} {row['utilization']:>9.2%} {wait * 1000:>9.2f} ms "
+              f"{row['arrival_rate_per_s']:>9.1f} ({row['poll_rate_per_s']:.1f})")
     print(f"run written to {run_dir}")
     return 0
 
