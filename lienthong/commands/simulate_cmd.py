@@ -99,8 +99,9 @@ def run(args: argparse.Namespace) -> int:
           f"{summary['national_axis']['deliveries']:,.0f}); latency p50 "
           f"{_fmt(latency['p50'])} p99 {_fmt(latency['p99'])}; SLA met "
           f"{_pct(summary['sla_met_fraction'])}; {summary['requests_per_s']:,.1f} requests/s")
-    axes = sorted(summary["axes"].items(), key=lambda item: item[1]["utilization"],
-                  reverse=True)[:5]
+    axes = sorted(((name, row) for name, row in summary["axes"].items()
+                   if row["arrival_rate_per_s"] > 0),
+                  key=lambda item: item[1]["utilization"], reverse=True)[:5]
     print("busiest axes:  utilisation   mean wait   requests/s (polls)")
     for name, row in axes:
         wait = row["wait_s"]["mean"] or 0.0
