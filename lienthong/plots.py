@@ -42,7 +42,10 @@ def latency_cdf(path: Path, cdfs: Mapping[str, tuple[Sequence[float], Sequence[f
     ax.set_ylim(0, 1.01)
     ax.grid(True, which="both", alpha=0.3)
     ax.set_title(title)
-    ax.legend(title="sender → recipient level", fontsize=8, loc="upper left")
+    if ax.get_lines():
+        ax.legend(title="sender → recipient level", fontsize=8, loc="upper left")
+    else:
+        ax.text(0.5, 0.5, "no delivery measured", transform=ax.transAxes, ha="center")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
