@@ -46,14 +46,12 @@ class AxisCapacity(StrictModel):
         description="If set, every operation costs an exponential time of this mean and the "
         "per-operation costs are ignored (used by the analytic validation scenarios).",
     )
-    send: OperationCost = Field(default_factory=lambda: OperationCost(fixed_ms=4.0, per_kb_ms=0.02))
-    poll: OperationCost = Field(default_factory=lambda: OperationCost(fixed_ms=0.5))
-    fetch: OperationCost = Field(
-        default_factory=lambda: OperationCost(fixed_ms=2.0, per_kb_ms=0.01))
-    ack: OperationCost = Field(default_factory=lambda: OperationCost(fixed_ms=1.0))
-    status: OperationCost = Field(default_factory=lambda: OperationCost(fixed_ms=2.0))
-    relay: OperationCost = Field(
-        default_factory=lambda: OperationCost(fixed_ms=2.0, per_kb_ms=0.01))
+    send: OperationCost = OperationCost(fixed_ms=4.0, per_kb_ms=0.02)
+    poll: OperationCost = OperationCost(fixed_ms=0.5)
+    fetch: OperationCost = OperationCost(fixed_ms=2.0, per_kb_ms=0.01)
+    ack: OperationCost = OperationCost(fixed_ms=1.0)
+    status: OperationCost = OperationCost(fixed_ms=2.0)
+    relay: OperationCost = OperationCost(fixed_ms=2.0, per_kb_ms=0.01)
     overrides: dict[str, AxisOverride] = Field(
         default_factory=dict,
         description="Per-axis capacity by axis name, e.g. overrides.'axis:national'.workers = 32.",
