@@ -1,28 +1,17 @@
-"""The store interface, its records, and the group-commit writer thread.
+"""The store interface and its records; the errors a store answers with.
 
-Every write the axis acknowledges with a 2xx must be on disk first. Paying one fsync per request
-would cap the axis at the disk's fsync rate, so writes are grouped: every request waiting is
-committed in a single transaction ("group commit"), so under load one fsync covers dozens of
-sends, and each request still gets its answer only after its own data is committed. One bad
-request (a status for an unknown document, say) is refused alone; the rest of the batch commits.
-
-`GroupCommitter` below does this on a writer thread; the PostgreSQL store uses it (its writer
-mostly waits on the network, with the GIL released). The SQLite store commits on the event loop
-instead (`axis.store.pipeline` explains why). Reads are asynchronous methods; the SQLite store
-answers them directly (they take microseconds and never wait for the writer, thanks to WAL), the
-PostgreSQL store from a connection pool.
+Every write the axis acknowledges with a 2xx must be durable first; both stores group concurrent
+writes into one transaction (`axis.store.batching`), so under load one commit covers dozens of
+requests. Reads are asynchronous methods; the SQLite store answers them directly (they take
+microseconds and never wait for the writer, thanks to WAL), the PostgreSQL store over a few
+autocommit connections (`axis.store.readers`).
 """
 
 from __future__ import annotations
 
 import abc
-import asyncio
-import contextlib
 import logging
-import queue
-import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,90 +230,3 @@ def next_ack_state(current: str, requested: str, delivery_id: int) -> str:
             return "done"
         raise Conflict(f"delivery {delivery_id} is already acknowledged done")
     return requested
-
-
-class GroupCommitter:
-    """One writer thread that commits whatever requests are waiting in one transaction.
-
-    `run_batch(items)` is supplied by the store: it opens a transaction, calls each item's
-    function inside its own savepoint, commits, and returns one result (or exception) per item.
-    Results go back to each caller's event loop in a single callback per loop and batch.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        run_batch: Callable[[list[Callable[[Any], Any]]], list[Any]],
-        max_batch: int = 256,
-        on_commit: Callable[[float, int], None] | None = None,
-    ) -> None:
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._run_batch = run_batch
-        self._max_batch = max_batch
-        self._on_commit = on_commit
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._stopped = False
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        if not self._stopped:
-            self._stopped = True
-            self._queue.put(None)
-            self._thread.join(timeout=30)
-
-    async def submit(self, fn: Callable[[Any], Any]) -> Any:
-        """Run `fn(connection)` in the next transaction; return its result once committed."""
-        if self._stopped:
-            raise Unavailable("the store is shutting down")
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self._queue.put((fn, future, loop))
-        return await future
-
-    def _loop(self) -> None:
-        running = True
-        while running:
-            first = self._queue.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < self._max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    running = False
-                    break
-                batch.append(item)
-            started = time.perf_counter()
-            try:
-                results = self._run_batch([fn for fn, _, _ in batch])
-            except Exception as error:  # the commit itself failed: nobody's data is durable
-                log.exception("store commit failed")
-                results = [Unavailable(f"store commit failed: {error}")] * len(batch)
-            if self._on_commit is not None:
-                self._on_commit(time.perf_counter() - started, len(batch))
-            self._settle(batch, results)
-
-    @staticmethod
-    def _settle(batch: list[Any], results: list[Any]) -> None:
-        by_loop: dict[Any, list[tuple[Any, Any]]] = {}
-        for (_, future, loop), result in zip(batch, results, strict=True):
-            by_loop.setdefault(loop, []).append((future, result))
-        for loop, pairs in by_loop.items():
-            # RuntimeError: the caller's loop has closed; nobody is waiting any more.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_resolve_all, pairs)
-
-
-def _resolve_all(pairs: Iterable[tuple[asyncio.Future[Any], Any]]) -> None:
-    for future, result in pairs:
-        if future.done():
-            continue
-        if isinstance(result, BaseException):
-            future.set_exception(result)
-        else:
-            future.set_result(result)

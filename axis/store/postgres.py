@@ -1,7 +1,7 @@
 """The shared store: PostgreSQL, so several axis processes (on one machine or many) serve as one.
 
-Writes are grouped (`base.GroupCommitter`: one writer thread per process, one transaction per
-batch) on a dedicated connection. Reads use a few autocommit connections (`readers`).
+Writes are grouped (`batching.Batcher`: one transaction per batch, on the event loop) on a
+dedicated async connection. Reads use a few autocommit connections (`readers`).
 Uniqueness of (sender, dedup_key) is enforced by the database, so two processes racing to store
 the same document end with one copy, and the loser answers with the winner's result.
 
@@ -17,7 +17,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -27,7 +27,6 @@ from axis.store.base import (
     MAX_ID,
     Agency,
     Fetched,
-    GroupCommitter,
     InboxItem,
     NotFound,
     OutboxItem,
@@ -38,6 +37,7 @@ from axis.store.base import (
     Unprocessable,
     next_ack_state,
 )
+from axis.store.batching import Batcher
 from axis.store.readers import ReadConnections
 
 log = logging.getLogger("axis.store.postgres")
@@ -93,7 +93,58 @@ _SCHEMA_LOCK = 0x4158_4953  # "AXIS": serialises schema creation across starting
 
 
 class _Replay(Exception):
-    """An unexpected error inside an item: replay the batch with savepoints."""
+    """An unexpected error inside an operation: replay the batch with savepoints."""
+
+
+class _PostgresBatcher(Batcher):
+    """Batches of writes on one async connection: a transaction per batch, savepoints (a round
+    trip each) only when an operation fails unexpectedly and the batch is replayed."""
+
+    def __init__(self, connect: Callable[[], Awaitable[psycopg.AsyncConnection]],
+                 on_commit: Callable[[float, int], None] | None = None) -> None:
+        super().__init__(on_commit, max_batch=256)
+        self._connect = connect
+        self._conn: psycopg.AsyncConnection | None = None
+
+    async def _commit(self, fns: list[Any]) -> list[Any]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = await self._connect()
+        try:
+            try:
+                return await self._transaction(self._conn, fns, savepoints=False)
+            except _Replay:
+                return await self._transaction(self._conn, fns, savepoints=True)
+        except psycopg.OperationalError:
+            await self._conn.close()
+            self._conn = None
+            raise
+
+    @staticmethod
+    async def _transaction(conn: psycopg.AsyncConnection, fns: list[Any],
+                           savepoints: bool) -> list[Any]:
+        results: list[Any] = []
+        async with conn.transaction():
+            for fn in fns:
+                try:
+                    if savepoints:
+                        async with conn.transaction():
+                            results.append(await fn(conn))
+                    else:
+                        results.append(await fn(conn))
+                except StoreError as error:
+                    results.append(error)
+                except psycopg.OperationalError:
+                    raise
+                except Exception as error:
+                    if not savepoints:
+                        raise _Replay from error
+                    results.append(error)
+        return results
+
+    async def _shutdown(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
 
 
 class PostgresStore(Store):
@@ -115,8 +166,7 @@ class PostgresStore(Store):
             self._kwargs["options"] = f"-c search_path={schema}"
         self._pool_size = pool_size
         self._pool: ReadConnections | None = None
-        self._writer_conn: psycopg.Connection | None = None
-        self._committer: GroupCommitter | None = None
+        self._committer: _PostgresBatcher | None = None
         self._on_commit = on_commit
         self._listeners: list[Callable[[str | None], None]] = []
         self._listen_task: asyncio.Task[None] | None = None
@@ -131,29 +181,25 @@ class PostgresStore(Store):
     # -- lifecycle -----------------------------------------------------------------------------
     async def open(self) -> None:
         try:
-            conn = await asyncio.to_thread(self._setup)
+            await asyncio.to_thread(self._setup)
         except psycopg.Error as error:
             raise Unavailable(f"cannot open PostgreSQL store: {error}") from error
-        self._writer_conn = conn
         self._pool = ReadConnections(self.url, self._pool_size, self._kwargs)
         try:
             await self._pool.open()
         except psycopg.Error as error:
             raise Unavailable(f"cannot open PostgreSQL store: {error}") from error
-        self._committer = GroupCommitter("axis-postgres-writer", self._run_batch,
-                                         on_commit=self._observe)
-        self._committer.start()
+        self._committer = _PostgresBatcher(self._connect_writer, on_commit=self._observe)
         if self._listeners:
             self._start_listening()
 
-    def _setup(self) -> psycopg.Connection:
-        conn = psycopg.connect(self.url, autocommit=True, **self._kwargs)
-        with conn.transaction():
+    def _setup(self) -> None:
+        with psycopg.connect(self.url, autocommit=True, **self._kwargs) as conn, \
+                conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             if self.schema is not None:
                 conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             conn.execute(SCHEMA)
-        return conn
 
     async def close(self) -> None:
         if self._listen_task is not None:
@@ -162,55 +208,18 @@ class PostgresStore(Store):
                 await self._listen_task
             self._listen_task = None
         if self._committer is not None:
-            await asyncio.to_thread(self._committer.stop)
+            await self._committer.close()
             self._committer = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-        if self._writer_conn is not None:
-            self._writer_conn.close()
-            self._writer_conn = None
 
-    def _run_batch(self, fns: list[Callable[[Any], Any]]) -> list[Any]:
-        """Commit a batch; savepoints (a round trip each) only when an item fails unexpectedly.
-
-        Store operations raise `StoreError` only before they write and never after a failed
-        statement, so such a refusal leaves the transaction usable. Any other error may have
-        aborted it: the batch is then rolled back and replayed with one savepoint per item.
-        """
-        conn = self._writer_conn
-        if conn is None or conn.closed or conn.broken:
-            conn = self._writer_conn = psycopg.connect(self.url, autocommit=True, **self._kwargs)
-        try:
-            return self._transaction(conn, fns, savepoints=False)
-        except _Replay:
-            return self._transaction(conn, fns, savepoints=True)
-
-    @staticmethod
-    def _transaction(conn: psycopg.Connection, fns: list[Callable[[Any], Any]],
-                     savepoints: bool) -> list[Any]:
-        results: list[Any] = []
-        with conn.transaction():
-            for fn in fns:
-                try:
-                    if savepoints:
-                        with conn.transaction():
-                            results.append(fn(conn))
-                    else:
-                        results.append(fn(conn))
-                except StoreError as error:
-                    results.append(error)
-                except psycopg.OperationalError:
-                    raise
-                except Exception as error:
-                    if not savepoints:
-                        raise _Replay from error
-                    results.append(error)
-        return results
-
-    async def _write(self, fn: Callable[[psycopg.Connection], Any]) -> Any:
+    async def _write(self, fn: Callable[[psycopg.AsyncConnection], Awaitable[Any]]) -> Any:
         assert self._committer is not None, "store is not open"
         return await self._committer.submit(fn)
+
+    async def _connect_writer(self) -> psycopg.AsyncConnection:
+        return await psycopg.AsyncConnection.connect(self.url, autocommit=True, **self._kwargs)
 
     async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         assert self._pool is not None, "store is not open"
@@ -253,14 +262,15 @@ class PostgresStore(Store):
     async def put_agency(self, code: str, name: str, secret: str) -> bool:
         now = time.time()
 
-        def put(conn: psycopg.Connection) -> bool:
-            row = conn.execute(
+        async def put(conn: psycopg.AsyncConnection) -> bool:
+            cursor = await conn.execute(
                 "INSERT INTO agencies (code, name, secret, updated_at) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
                 "secret = excluded.secret, updated_at = excluded.updated_at "
                 "RETURNING (xmax = 0)",
                 (code, name, secret, now),
-            ).fetchone()
+            )
+            row = await cursor.fetchone()
             return bool(row and row[0])
 
         return await self._write(put)
@@ -268,22 +278,24 @@ class PostgresStore(Store):
     async def put_agencies(self, rows: Sequence[tuple[str, str, str]]) -> int:
         now = time.time()
 
-        def put(conn: psycopg.Connection) -> int:
-            conn.execute(
+        async def put(conn: psycopg.AsyncConnection) -> int:
+            await conn.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS agencies_load "
                 "(code TEXT, name TEXT, secret TEXT) ON COMMIT DELETE ROWS"
             )
-            with conn.cursor().copy("COPY agencies_load (code, name, secret) FROM STDIN") as copy:
+            async with conn.cursor() as cursor, cursor.copy(
+                "COPY agencies_load (code, name, secret) FROM STDIN"
+            ) as copy:
                 for row in rows:
-                    copy.write_row(row)
-            conn.execute(
+                    await copy.write_row(row)
+            await conn.execute(
                 "INSERT INTO agencies (code, name, secret, updated_at) "
                 "SELECT DISTINCT ON (code) code, name, secret, %s FROM agencies_load "
                 "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
                 "secret = excluded.secret, updated_at = excluded.updated_at",
                 (now,),
             )
-            conn.execute("DELETE FROM agencies_load")
+            await conn.execute("DELETE FROM agencies_load")
             return len(rows)
 
         return await self._write(put)
@@ -312,32 +324,34 @@ class PostgresStore(Store):
     async def send(self, package: Package, body: bytes) -> SendOutcome:
         now = time.time()
 
-        def send(conn: psycopg.Connection) -> SendOutcome:
+        async def send(conn: psycopg.AsyncConnection) -> SendOutcome:
             answered = None
             if package.kind == STATUS:
-                answered = _answered_document(conn, package)
-            row = conn.execute(
+                answered = await _answered_document(conn, package)
+            cursor = await conn.execute(
                 "INSERT INTO documents (sender, dedup_key, document_id, kind, priority, size, "
                 "created_at, body) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (sender, dedup_key) DO NOTHING RETURNING id",
                 (package.sender, package.dedup_key, package.document_id, package.kind,
                  package.priority, len(body), now, body),
-            ).fetchone()
+            )
+            row = await cursor.fetchone()
             if row is None:
-                return _original_outcome(conn, package)
+                return await _original_outcome(conn, package)
             document = row[0]
             # One round trip: insert the deliveries and notify each recipient's listeners
             # (notifications are delivered at commit, never for a rolled-back insert).
-            deliveries = conn.execute(
+            cursor = await conn.execute(
                 "WITH added AS (INSERT INTO deliveries (document, recipient, kind, priority, "
                 "state, updated_at) SELECT %s, r, %s, %s, 'pending', %s FROM unnest(%s::text[]) "
                 "WITH ORDINALITY AS t(r, n) ORDER BY n RETURNING id, recipient) "
                 "SELECT id, recipient, pg_notify(%s, recipient) FROM added",
                 (document, package.kind, package.priority, now, list(package.recipients),
                  CHANNEL),
-            ).fetchall()
+            )
+            deliveries = await cursor.fetchall()
             if answered is not None:
-                conn.execute(
+                await conn.execute(
                     "INSERT INTO statuses (document, recipient, status_code, status_document, "
                     "created_at) VALUES (%s, %s, %s, %s, %s)",
                     (answered, package.sender, package.status_code, document, now),
@@ -387,16 +401,17 @@ class PostgresStore(Store):
     async def ack(self, agency: str, delivery_id: int, state: str) -> str:
         now = time.time()
 
-        def ack(conn: psycopg.Connection) -> str:
-            row = conn.execute(
+        async def ack(conn: psycopg.AsyncConnection) -> str:
+            cursor = await conn.execute(
                 "SELECT state FROM deliveries WHERE id = %s AND recipient = %s FOR UPDATE",
                 (delivery_id, agency),
-            ).fetchone()
+            )
+            row = await cursor.fetchone()
             if row is None:
                 raise NotFound(f"no delivery {delivery_id} addressed to {agency}")
             new = next_ack_state(row[0], state, delivery_id)
             if new != row[0]:
-                conn.execute(
+                await conn.execute(
                     "UPDATE deliveries SET state = %s, updated_at = %s WHERE id = %s",
                     (new, now, delivery_id),
                 )
@@ -445,27 +460,30 @@ class PostgresStore(Store):
         await self._rows("SELECT 1")
 
 
-def _original_outcome(conn: psycopg.Connection, package: Package) -> SendOutcome:
-    row = conn.execute(
+async def _original_outcome(conn: psycopg.AsyncConnection, package: Package) -> SendOutcome:
+    cursor = await conn.execute(
         "SELECT id, document_id, kind, sender, created_at FROM documents "
         "WHERE sender = %s AND dedup_key = %s",
         (package.sender, package.dedup_key),
-    ).fetchone()
+    )
+    row = await cursor.fetchone()
     assert row is not None, "conflicting row vanished"
-    deliveries = conn.execute(
+    cursor = await conn.execute(
         "SELECT id, recipient FROM deliveries WHERE document = %s ORDER BY id", (row[0],)
-    ).fetchall()
+    )
+    deliveries = await cursor.fetchall()
     return SendOutcome(*row, deliveries=tuple((i, r) for i, r in deliveries), duplicate=True)
 
 
-def _answered_document(conn: psycopg.Connection, package: Package) -> int:
+async def _answered_document(conn: psycopg.AsyncConnection, package: Package) -> int:
     """The document a status answers; it must have been sent to the status's sender."""
-    row = conn.execute(
+    cursor = await conn.execute(
         "SELECT doc.id FROM documents doc JOIN deliveries d ON d.document = doc.id "
         "WHERE doc.sender = %s AND doc.dedup_key = %s AND doc.kind = 'edoc' "
         "AND d.recipient = %s LIMIT 1",
         (package.response_for_organ, package.response_for_document, package.sender),
-    ).fetchone()
+    )
+    row = await cursor.fetchone()
     if row is None:
         raise Unprocessable(
             f"Status/ResponseFor names document {package.response_for_document!r} from "

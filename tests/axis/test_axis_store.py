@@ -175,12 +175,17 @@ async def test_stats_count_pending_and_documents(store) -> None:
 async def test_an_item_failing_half_written_is_undone_alone(store) -> None:
     """A failure after an item has written (not a clean refusal) must not leak its writes nor
     spoil the other items committed with it."""
-    placeholder = "%s" if store.kind == "postgresql" else "?"
+    sql = "UPDATE agencies SET name = 'half written' WHERE code = "
 
-    def half_written(conn):
-        conn.execute(f"UPDATE agencies SET name = 'half written' WHERE code = {placeholder}",
-                     (A,))
+    def half_written_sqlite(conn):
+        conn.execute(sql + "?", (A,))
         raise RuntimeError("boom after a write")
+
+    async def half_written_postgres(conn):
+        await conn.execute(sql + "%s", (A,))
+        raise RuntimeError("boom after a write")
+
+    half_written = half_written_postgres if store.kind == "postgresql" else half_written_sqlite
 
     sends = [store.send(*doc(A, [B], 70 + i)) for i in range(5)]
     results = await asyncio.gather(*sends, store._write(half_written), return_exceptions=True)
