@@ -155,7 +155,7 @@ class PostgresStore(Store):
         url: str,
         schema: str | None = None,
         on_commit: Callable[[float, int], None] | None = None,
-        pool_size: int = 16,
+        readers: int = 16,
     ) -> None:
         if schema is not None and not _SCHEMA_NAME.match(schema):
             raise ValueError(f"invalid PostgreSQL schema name {schema!r}")
@@ -164,8 +164,8 @@ class PostgresStore(Store):
         self._kwargs: dict[str, Any] = {}
         if schema is not None:
             self._kwargs["options"] = f"-c search_path={schema}"
-        self._pool_size = pool_size
-        self._pool: ReadConnections | None = None
+        self._reader_count = readers
+        self._readers: ReadConnections | None = None
         self._committer: _PostgresBatcher | None = None
         self._on_commit = on_commit
         self._listeners: list[Callable[[str | None], None]] = []
@@ -184,9 +184,9 @@ class PostgresStore(Store):
             await asyncio.to_thread(self._setup)
         except psycopg.Error as error:
             raise Unavailable(f"cannot open PostgreSQL store: {error}") from error
-        self._pool = ReadConnections(self.url, self._pool_size, self._kwargs)
+        self._readers = ReadConnections(self.url, self._reader_count, self._kwargs)
         try:
-            await self._pool.open()
+            await self._readers.open()
         except psycopg.Error as error:
             raise Unavailable(f"cannot open PostgreSQL store: {error}") from error
         self._committer = _PostgresBatcher(self._connect_writer, on_commit=self._observe)
@@ -210,9 +210,9 @@ class PostgresStore(Store):
         if self._committer is not None:
             await self._committer.close()
             self._committer = None
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        if self._readers is not None:
+            await self._readers.close()
+            self._readers = None
 
     async def _write(self, fn: Callable[[psycopg.AsyncConnection], Awaitable[Any]]) -> Any:
         assert self._committer is not None, "store is not open"
@@ -222,9 +222,9 @@ class PostgresStore(Store):
         return await psycopg.AsyncConnection.connect(self.url, autocommit=True, **self._kwargs)
 
     async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        assert self._pool is not None, "store is not open"
+        assert self._readers is not None, "store is not open"
         try:
-            async with self._pool.connection() as conn:
+            async with self._readers.connection() as conn:
                 cursor = await conn.execute(sql, args)
                 return await cursor.fetchall()
         except psycopg.OperationalError as error:
@@ -233,7 +233,7 @@ class PostgresStore(Store):
     # -- notifications -------------------------------------------------------------------------
     def subscribe(self, wake: Callable[[str | None], None]) -> None:
         self._listeners.append(wake)
-        if self._pool is not None and self._listen_task is None:
+        if self._readers is not None and self._listen_task is None:
             self._start_listening()
 
     def _start_listening(self) -> None:
