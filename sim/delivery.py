@@ -44,7 +44,6 @@ class Recipients:
         self.phases = phases
         self.acknowledge = acknowledge
         self.mailbox: dict[int, list[Item]] = {}
-        self.poll_pending: set[int] = set()
         self.chain: dict[int, deque[Item]] = {}
         self.with_ack: dict[int, tuple[Package, list[Item]] | None] = {}
         """Status 01 to send along with the pending acknowledgement, per client."""
@@ -64,15 +63,13 @@ class Recipients:
         item.ready = ready
         recipient = item.recipient
         box = self.mailbox.get(recipient)
-        if box is None:
-            self.mailbox[recipient] = [item]
-        else:
+        if box is not None:  # a mailbox with items always has its poll scheduled
             box.append(item)
-        if recipient not in self.poll_pending:
-            self.poll_pending.add(recipient)
-            phase, interval = self.phases[recipient], self.interval
-            tau = phase + interval * math.ceil((ready - phase) / interval)  # = next_poll()
-            self.sim.at(tau + self.sim.ag_latency[recipient], self._poll_arrives, recipient)
+            return
+        self.mailbox[recipient] = [item]
+        phase, interval = self.phases[recipient], self.interval
+        tau = phase + interval * math.ceil((ready - phase) / interval)  # = next_poll()
+        self.sim.at(tau + self.sim.ag_latency[recipient], self._poll_arrives, recipient)
 
     def _poll_arrives(self, event: Call) -> None:
         recipient = event.arg
@@ -91,10 +88,9 @@ class Recipients:
         if rest:
             self.mailbox[recipient] = rest
             self.sim.at(self.next_poll(recipient, max(finish, min(i.ready for i in rest)))
-               + self.sim.ag_latency[recipient], self._poll_arrives, recipient)
+                        + self.sim.ag_latency[recipient], self._poll_arrives, recipient)
         else:
             del self.mailbox[recipient]
-            self.poll_pending.discard(recipient)
         if take:
             self._enqueue(recipient, take, finish + 2.0 * self.sim.ag_latency[recipient])
 
