@@ -142,6 +142,10 @@ class NetworkSim:
         for agency in network.connected:
             per_axis[self.ag_axis[agency.index]] += 1
         retry = lambda attempt: backoff(inp.failures, attempt)  # noqa: E731
+        unknown = sorted(set(cap.overrides) - set(self.axis_names))
+        if unknown:
+            raise SimInputError(f"axis.overrides: no axis named {unknown[0]!r} (e.g. "
+                                f"{NATIONAL_AXIS!r}, 'axis:H01')")
         self.servers: list[AxisServer] = []
         for i, name in enumerate(self.axis_names):
             workers, mean = cap.for_axis(name)

@@ -78,6 +78,7 @@ def test_same_seed_same_summary(tmp_path: Path, scenarios_dir: Path) -> None:
      "is not a provincial or ministry axis"),
     (["--set", "failures.outages=[{start_s = 1, duration_s = 2}]"],
      "exactly one of axis or link"),
+    (["--set", "axis.overrides.axis:nation.workers=2"], "axis.overrides: no axis named"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path: Path, scenarios_dir: Path,
                                      capsys: pytest.CaptureFixture[str], args: list[str],
