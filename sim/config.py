@@ -139,7 +139,8 @@ class SimulationConfig(StrictModel):
         "(what the national axis counts); traffic inside a province is left out.",
     )
     bin_s: Positive | None = Field(
-        default=None, description="Time-series bin; default: about 500 bins over the run."
+        default=None,
+        description="Time-series bin; default: a round width giving at most 1,500 bins.",
     )
     drain_limit_s: Positive = Field(
         default=7 * 86400.0,

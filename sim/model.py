@@ -76,7 +76,7 @@ class SimInput:
     broadcasts: list[Broadcast] = field(default_factory=list)
 
 
-def nice_bin(span_s: float, target_bins: int = 500) -> float:
+def nice_bin(span_s: float, target_bins: int = 1500) -> float:
     """The smallest round bin width giving at most `target_bins` bins over the span."""
     for width in NICE_BINS:
         if span_s / width <= target_bins:
