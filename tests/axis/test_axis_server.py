@@ -229,3 +229,28 @@ def test_body_10mb_over_the_limit_on_a_real_server(tmp_path, directory_file) -> 
         assert httpx.get(server.url + "/healthz").json()["status"] == "ok"
     finally:
         server.stop()
+
+
+async def test_long_poll_across_sqlite_workers_answers_within_the_recheck(
+        tmp_path, directory_file) -> None:
+    """Two workers on one SQLite file: whichever worker holds the poll and whichever takes the
+    send, the poll answers within the shared-file re-check interval (1 s)."""
+    server = ServerProcess(str(tmp_path / "axis.db"), "--workers", "2",
+                           directory=directory_file).start()
+    try:
+        for n in range(3):
+            async with httpx.AsyncClient(base_url=server.url) as poll_http, \
+                    httpx.AsyncClient(base_url=server.url) as send_http:
+                b = AsyncClient(server.url, B, secret_of(B), http=poll_http)
+                a = AsyncClient(server.url, A, secret_of(A), http=send_http)
+                poll = asyncio.ensure_future(b.inbox(wait=10))
+                await asyncio.sleep(0.2)
+                assert not poll.done()
+                sent_at = time.monotonic()
+                sent = await a.send(packages.document(A, [B], f"{A},2026/11/25,w{n}"))
+                result = await asyncio.wait_for(poll, 5)
+                assert [d["id"] for d in result["deliveries"]] == [sent["deliveries"][0]["id"]]
+                assert time.monotonic() - sent_at < 1.5
+                await b.ack(sent["deliveries"][0]["id"])
+    finally:
+        server.stop()
