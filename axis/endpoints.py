@@ -31,6 +31,8 @@ OFFLOAD_BYTES = 256 * 1024
 
 @dataclass
 class AxisState:
+    """What the handlers share, built once by the app's lifespan."""
+
     settings: Settings
     store: Store
     directory: DirectoryCache
@@ -51,7 +53,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     """
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise HTTPError(400, f"Content-Length {declared[:20]!r} is not a number")
         if int(declared) > limit:
             raise HTTPError(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
