@@ -2,15 +2,14 @@
 
 A scenario is the planner's question written down. Every section is a strict model owned by the
 package that uses it (`topology.config`, `sim.config`, `loadtest.config`); this module only reads
-the file, applies `--set KEY=VALUE` overrides, validates, and phrases errors as
-`FILE: KEY: what was expected`.
+the file and applies `--set KEY=VALUE` overrides (`topology.scenario_file`, shared with the load
+test), validates, and phrases errors as `FILE: KEY: what was expected`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,17 +21,23 @@ from loadtest.config import LoadTestConfig
 from sim.config import (
     AxisCapacity,
     Broadcast,
-    DeliveryConfig,
     FailureConfig,
     SimulationConfig,
     TrafficConfig,
 )
 from topology.config import (
     CalendarConfig,
+    DeliveryConfig,
     DemandConfig,
     RolloutConfig,
     StrictModel,
     TopologyConfig,
+)
+from topology.scenario_file import (
+    ScenarioFileError,
+    apply_overrides,
+    format_validation_error,
+    read_toml,
 )
 
 
@@ -78,60 +83,6 @@ class LoadedScenario:
     sha256: str
 
 
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """`axis.workers=4` -> (['axis', 'workers'], 4). The value is read as TOML, else as text."""
-    key, sep, raw = text.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise UserError(f"--set {text!r}: expected KEY=VALUE, for example axis.workers=4")
-    parts = key.split(".")
-    if any(not part for part in parts):
-        raise UserError(f"--set {text!r}: key {key!r} has an empty part")
-    raw = raw.strip()
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
-    return parts, value
-
-
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Return a copy of the raw scenario with each `--set` applied (validation comes after)."""
-    result = json.loads(json.dumps(data, default=str))
-    for text in overrides:
-        parts, value = parse_override(text)
-        node = result
-        for depth, part in enumerate(parts[:-1]):
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                where = ".".join(parts[: depth + 1])
-                raise UserError(f"--set {text!r}: {where} is a value, not a section")
-            node = child
-        node[parts[-1]] = value
-    return result
-
-
-def _location(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
-
-
-def format_validation_error(source: str, error: ValidationError) -> str:
-    """Phrase pydantic's errors as `SOURCE: KEY: message`, one per problem, first ones first."""
-    lines = []
-    for item in error.errors(include_url=False):
-        loc = _location(item["loc"])
-        if item["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif item["type"] == "missing":
-            message = "required key is missing"
-        else:
-            message = item["msg"].removeprefix("Value error, ")
-            if "input" in item and not isinstance(item["input"], dict | list):
-                message += f" (got {item['input']!r})"
-        lines.append(f"{source}: {loc}: {message}")
-    return "; ".join(lines[:3]) + (f" (and {len(lines) - 3} more)" if len(lines) > 3 else "")
-
-
 def validate_scenario(data: dict[str, Any], source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
@@ -143,20 +94,9 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Loade
     """Read, override and validate a scenario file; every failure is a `UserError`."""
     path = Path(path)
     try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such scenario file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, expected a .toml scenario file") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        data = tomllib.loads(raw_bytes.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{path}: not valid TOML: {error}") from None
-    data = apply_overrides(data, overrides or [])
+        data = apply_overrides(read_toml(path), overrides or [])
+    except ScenarioFileError as error:
+        raise UserError(str(error)) from None
     scenario = validate_scenario(data, str(path))
     canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()
     return LoadedScenario(scenario, path, hashlib.sha256(canonical).hexdigest())

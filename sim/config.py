@@ -15,6 +15,9 @@ from pydantic import Field, field_validator, model_validator
 
 from topology.config import AGENCY_KINDS, StrictModel, parse_period
 
+# Delivery is how agencies receive, shared with the load test, so it lives with the topology.
+from topology.config import DeliveryConfig as DeliveryConfig
+
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Priority = Annotated[int, Field(ge=0, le=3)]
@@ -65,26 +68,6 @@ class AxisCapacity(StrictModel):
             workers = override.workers or workers
             mean = override.service_mean_s or mean
         return workers, mean
-
-
-class DeliveryConfig(StrictModel):
-    """How recipients learn of documents: polling every T seconds, long polling, or push."""
-
-    mode: Literal["poll", "long_poll", "push"] = "poll"
-    poll_interval_s: Positive = 60.0
-    long_poll_timeout_s: Positive = 30.0
-    registration_delay_s: NonNegative = Field(
-        default=600.0, description="Mean time from fetch to status 03 (registered)."
-    )
-    acknowledge: bool = Field(
-        default=True, description="Recipients acknowledge each fetched delivery (an ack request)."
-    )
-    status_messages: bool = Field(
-        default=True, description="Recipients send status 01 on fetch and 03 after registration."
-    )
-    status_size_kb: Positive = Field(
-        default=4.0, description="Size of an edXML status package (assumption)."
-    )
 
 
 class OutageWindow(StrictModel):

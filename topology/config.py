@@ -360,3 +360,23 @@ class CalendarConfig(StrictModel):
 
     def periods_seconds(self) -> list[tuple[int, int]]:
         return sorted(parse_period(text) for text in self.work_periods)
+
+
+class DeliveryConfig(StrictModel):
+    """How recipients learn of documents: polling every T seconds, long polling, or push."""
+
+    mode: Literal["poll", "long_poll", "push"] = "poll"
+    poll_interval_s: Positive = 60.0
+    long_poll_timeout_s: Positive = 30.0
+    registration_delay_s: NonNegative = Field(
+        default=600.0, description="Mean time from fetch to status 03 (registered)."
+    )
+    acknowledge: bool = Field(
+        default=True, description="Recipients acknowledge each fetched delivery (an ack request)."
+    )
+    status_messages: bool = Field(
+        default=True, description="Recipients send status 01 on fetch and 03 after registration."
+    )
+    status_size_kb: Positive = Field(
+        default=4.0, description="Size of an edXML status package (assumption)."
+    )

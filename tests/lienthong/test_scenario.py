@@ -1,7 +1,8 @@
 import pytest
 
 from lienthong.errors import UserError
-from lienthong.scenario import load_scenario, parse_override
+from lienthong.scenario import load_scenario
+from topology.scenario_file import ScenarioFileError, parse_override
 
 GOOD = '[scenario]\nname = "t"\nseed = 3\n'
 
@@ -91,5 +92,5 @@ def test_parse_override_reads_toml_values_else_text():
     assert parse_override("a.b=4") == (["a", "b"], 4)
     assert parse_override("a=[1, 2]") == (["a"], [1, 2])
     assert parse_override("a=pre2025") == (["a"], "pre2025")
-    with pytest.raises(UserError, match="empty part"):
+    with pytest.raises(ScenarioFileError, match="empty part"):
         parse_override("a..b=1")

@@ -2,16 +2,18 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.scenario import DELIVERY_DEFAULTS, ScenarioError, read_scenario
+from loadtest.scenario import ScenarioError, read_scenario
 from sim.config import DeliveryConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_delivery_defaults_match_the_simulators():
-    defaults = DeliveryConfig()
-    for key, value in DELIVERY_DEFAULTS.items():
-        assert getattr(defaults, key) == value, key
+def test_delivery_section_is_the_simulators():
+    scenario = read_scenario(ROOT / "scenarios/target-2020.toml", ["delivery.mode=long_poll"])
+    assert isinstance(scenario.delivery, DeliveryConfig)
+    assert scenario.delivery.mode == "long_poll"
+    with pytest.raises(ScenarioError, match=r"delivery\.mode"):
+        read_scenario(ROOT / "scenarios/target-2020.toml", ["delivery.mode=carrier_pigeon"])
 
 
 def test_reads_a_bundled_scenario_with_overrides():
