@@ -9,6 +9,7 @@ sent first so that delivery ids exist to fetch and acknowledge.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import itertools
 import os
 import shutil
@@ -30,6 +31,9 @@ FUZZ_EXAMPLES = int(os.environ.get("AXIS_FUZZ_EXAMPLES", "40"))
 
 _DIR = os.path.join(tempfile.gettempdir(), f"axis-fuzz-{os.getpid()}")
 _STORE = SqliteStore(f"{_DIR}/axis.db")  # opened by the app's lifespan, on the first request
+# schemathesis ends the app's lifespan (closing the store) after this module's fixtures are gone,
+# so the files are removed when the interpreter exits.
+atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
 
 
 async def _seed() -> None:
@@ -44,11 +48,10 @@ async def _seed() -> None:
 
 @pytest.fixture(scope="module", autouse=True)
 def seeded_store():
-    """Registered agencies and a few deliveries before the first request; removed after."""
+    """Registered agencies and a few deliveries before the first request."""
     shutil.rmtree(_DIR, ignore_errors=True)
     asyncio.run(_seed())
     yield
-    shutil.rmtree(_DIR, ignore_errors=True)
 
 
 _APP = create_app(Settings(store="unused", admin_token=ADMIN_TOKEN, max_body=200_000,
