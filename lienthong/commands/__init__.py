@@ -5,10 +5,11 @@ from lienthong.commands import (
     calibrate_cmd,
     compare_cmd,
     loadtest_cmd,
+    report_cmd,
     simulate_cmd,
     sweep_cmd,
     topology_cmd,
 )
 
 COMMAND_MODULES = [topology_cmd, simulate_cmd, sweep_cmd, axis_cmd, loadtest_cmd, compare_cmd,
-                   calibrate_cmd]
+                   report_cmd, calibrate_cmd]
