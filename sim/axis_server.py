@@ -52,12 +52,18 @@ class ExpBuffer:
         self._i = 0
 
     def __call__(self) -> float:
-        if self._i >= len(self._values):
-            self._values = self._rng.exponential(self._mean, _BUFFER).tolist()
-            self._i = 0
-        value = self._values[self._i]
-        self._i += 1
-        return value
+        i = self._i
+        if i >= len(self._values):
+            self.refill()
+            i = 0
+        self._i = i + 1
+        return self._values[i]
+
+    def refill(self) -> list[float]:
+        """The next block of draws (the buffer is exhausted)."""
+        self._values = self._rng.exponential(self._mean, _BUFFER).tolist()
+        self._i = 0
+        return self._values
 
 
 class AxisServer:
@@ -144,10 +150,8 @@ class AxisServer:
         self.request_bins[int((now - self.bin_origin) * self.bin_rate)] += 1
         if now >= self.next_poll:
             self._advance(now)
-        self.jobs += 1
         if self._special:  # down, or exponential service (validation)
             if self.down:
-                self.jobs -= 1
                 self.retries += 1
                 self.retries_pending += 1
                 self._at(now + self._retry_delay(attempt), self._retry,
@@ -155,6 +159,7 @@ class AxisServer:
                 return
             if self.service_exp is not None:
                 service_s = self.service_exp()
+        self.jobs += 1
         free = self.free
         if free[0] <= now and not self.waitq:
             finish = now + service_s
@@ -164,7 +169,8 @@ class AxisServer:
             return
         self._seq += 1
         heappush(self.waitq, (-priority, now, self._seq, service_s, on_start, arg))
-        self._ensure_wake()
+        if not self._wake_pending:
+            self._ensure_wake()
 
     def _retry(self, event: Call) -> None:
         self.retries_pending -= 1
@@ -208,19 +214,28 @@ class AxisServer:
         p = self.next_poll
         gap = self._poll_gap
         assert gap is not None
+        # the gap buffer is read inline (about one poll per call: the call layer would cost
+        # as much as the poll)
+        values, i = gap._values, gap._i
+        n = len(values)
         rate, window = self.poll_rate, self.poll_window
         free, queue = self.free, self.waitq
         exp = self.service_exp
         while p <= t:
+            if i >= n:
+                values, i = gap.refill(), 0
+                n = len(values)
+            g = values[i]
+            i += 1
             if self.down:  # polls fail fast while the axis is down: no load
-                p = t + gap()
+                p = t + g
                 break
             if p < t - window and not queue and max(free) <= p:
                 skip_to = t - window
                 expected = rate * (skip_to - p)
                 self.polls += expected
                 self.busy += expected * (exp._mean if exp else self.poll_cost)
-                p = skip_to + gap()
+                p = skip_to + g
                 continue
             cost = exp() if exp else self.poll_cost
             self.polls += 1
@@ -233,7 +248,8 @@ class AxisServer:
                 self._seq += 1
                 heappush(queue, (0, p, self._seq, cost, None, None))
                 self._ensure_wake()
-            p += gap()
+            p += g
+        gap._i = i
         self.next_poll = p
 
     # -- failures -----------------------------------------------------------------------------

@@ -24,7 +24,10 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
+from heapq import heappush
 from typing import TYPE_CHECKING
+
+from simpy.events import NORMAL
 
 from sim.events import Call
 from sim.packages import Item, Package
@@ -48,6 +51,14 @@ class Recipients:
         self.with_ack: dict[int, tuple[Package, list[Item]] | None] = {}
         """Status 01 to send along with the pending acknowledgement, per client."""
         self.polls_with_work = 0
+        # hot path: SimPy's queue and id counter, each callback as the tuple a `Call` carries
+        # (events pushed inline, as sim.events.at does), bound methods made once
+        self._env, self._queue, self._eid = sim.env, sim.env._queue, sim.env._eid
+        self._cb_poll = (self._poll_arrives,)
+        self._cb_fetch = (self._fetch_arrives,)
+        self._cb_ack = (self._ack_arrives,)
+        self._on_listed, self._on_fetched, self._on_acked = self._listed, self._fetched, \
+            self._acked
         self.deposit: Callable[[Item, float], None] = {
             "poll": self._deposit_poll, "long_poll": self._deposit_long_poll,
             "push": self._deposit_push,
@@ -69,12 +80,17 @@ class Recipients:
         self.mailbox[recipient] = [item]
         phase, interval = self.phases[recipient], self.interval
         tau = phase + interval * math.ceil((ready - phase) / interval)  # = next_poll()
-        self.sim.at(tau + self.sim.ag_latency[recipient], self._poll_arrives, recipient)
+        when = tau + self.sim.ag_latency[recipient]
+        event = Call()
+        event.callbacks = self._cb_poll
+        event.arg = recipient
+        now = self._env._now
+        heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid), event))
 
     def _poll_arrives(self, event: Call) -> None:
         recipient = event.arg
         sim = self.sim
-        sim.ag_server[recipient].submit(sim.cost_poll, 0, self._listed, recipient)
+        sim.ag_server[recipient].submit(sim.cost_poll, 0, self._on_listed, recipient)
 
     def _listed(self, finish: float, recipient: int) -> None:
         self.polls_with_work += 1
@@ -92,7 +108,18 @@ class Recipients:
         else:
             del self.mailbox[recipient]
         if take:
-            self._enqueue(recipient, take, finish + 2.0 * self.sim.ag_latency[recipient])
+            chain = self.chain.get(recipient)
+            if chain:
+                chain.extend(take)
+                return
+            self.chain[recipient] = deque(take)
+            when = finish + 2.0 * self.sim.ag_latency[recipient]
+            event = Call()
+            event.callbacks = self._cb_fetch
+            event.arg = recipient
+            now = self._env._now
+            heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid),
+                                   event))
 
     # -- long poll ----------------------------------------------------------------------------
 
@@ -113,10 +140,9 @@ class Recipients:
     def _fetch_arrives(self, event: Call) -> None:
         recipient = event.arg
         sim = self.sim
-        item = self.chain[recipient][0]
-        package = item.package
+        package = self.chain[recipient][0].package
         sim.ag_server[recipient].submit(sim.fetch_fixed + sim.fetch_per_byte * package.size,
-                                        package.priority, self._fetched, recipient)
+                                        package.priority, self._on_fetched, recipient)
 
     def _fetched(self, finish: float, recipient: int) -> None:
         sim = self.sim
@@ -125,8 +151,14 @@ class Recipients:
         fetched = finish + sim.ag_latency[recipient] + item.package.size * sim.ag_bits[recipient]
         if self.acknowledge:
             # status 01 goes out with the acknowledgement (same instant, one event for both)
-            self.with_ack[recipient] = sim.on_fetched(item, fetched, with_ack=True)
-            sim.at(fetched + sim.ag_latency[recipient], self._ack_arrives, recipient)
+            self.with_ack[recipient] = sim.on_fetched(item, fetched, True)
+            when = fetched + sim.ag_latency[recipient]
+            event = Call()
+            event.callbacks = self._cb_ack
+            event.arg = recipient
+            now = self._env._now
+            heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid),
+                                   event))
             return
         sim.on_fetched(item, fetched)
         item.acked = fetched
@@ -137,9 +169,8 @@ class Recipients:
     def _ack_arrives(self, event: Call) -> None:
         recipient = event.arg
         sim = self.sim
-        item = self.chain[recipient][0]
-        sim.ag_server[recipient].submit(sim.cost_ack, item.package.priority, self._acked,
-                                        recipient)
+        sim.ag_server[recipient].submit(sim.cost_ack, self.chain[recipient][0].package.priority,
+                                        self._on_acked, recipient)
         status = self.with_ack.pop(recipient)
         if status is not None:
             sim.send_first(status)
@@ -153,7 +184,13 @@ class Recipients:
 
     def _next(self, recipient: int, t: float) -> None:
         if self.chain[recipient]:
-            self.sim.at(t + self.sim.ag_latency[recipient], self._fetch_arrives, recipient)
+            when = t + self.sim.ag_latency[recipient]
+            event = Call()
+            event.callbacks = self._cb_fetch
+            event.arg = recipient
+            now = self._env._now
+            heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid),
+                                   event))
         else:
             del self.chain[recipient]
 

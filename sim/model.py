@@ -20,10 +20,12 @@ import time
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from heapq import heappush
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.arrivals import Batch, calendar_batches, traffic_batches
 from sim.axis_server import AxisServer, ExpBuffer
@@ -109,6 +111,12 @@ class NetworkSim:
                                 "to measure before the horizon")
         self.env = simpy.Environment(initial_time=self.start)
         self.at = scheduler(self.env)
+        # hot path: events are pushed inline (as sim.events.at does) with each callback as the
+        # tuple a `Call` carries, and bound methods made once
+        self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
+        self._cb_relay = (self._arrive_relay,)
+        self._cb_first = (self._arrive_first,)
+        self._on_stored = self._stored
         span = self.horizon - self.start
         self.bins = Bins(self.start, sim_cfg.bin_s or nice_bin(span),
                          self.horizon + sim_cfg.drain_limit_s)
@@ -121,6 +129,11 @@ class NetworkSim:
         self.link_latency, self.link_bits = routes.link_latency, routes.link_bits
         agencies = network.agencies
         n_axes = len(self.axis_names)
+        # the same link figures as [axis][next axis] tables (no tuple key on the hot path)
+        self.link_latency_m = [[self.link_latency.get((a, b), 0.0) for b in range(n_axes)]
+                               for a in range(n_axes)]
+        self.link_bits_m = [[self.link_bits.get((a, b), 0.0) for b in range(n_axes)]
+                            for a in range(n_axes)]
         # -- costs --------------------------------------------------------------------------
         cap, delivery = inp.axis, inp.delivery
         self.cap = cap
@@ -130,6 +143,8 @@ class NetworkSim:
         # (fixed s, s per byte) per operation, read on every request
         self.op_send = (cap.send.fixed_ms / 1e3, cap.send.per_kb_ms / 1e3 / 1024.0)
         self.op_relay = (cap.relay.fixed_ms / 1e3, cap.relay.per_kb_ms / 1e3 / 1024.0)
+        self.send_fixed, self.send_per_byte = self.op_send
+        self.relay_fixed, self.relay_per_byte = self.op_relay
         self.fetch_fixed = cap.fetch.fixed_ms / 1e3
         self.fetch_per_byte = cap.fetch.per_kb_ms / 1e3 / 1024.0
         self.cost_status = cap.status.seconds(self.status_size)
@@ -364,14 +379,22 @@ class NetworkSim:
         """A package reaches its sender's axis now: the `send` (or `status`) request."""
         package, items = job
         axis = package.axis
-        self.servers[axis].submit(self._store_cost(self.op_send, package, axis, items),
-                                  package.priority, self._stored, (axis, package, items))
+        # = _store_cost(op_send, ...), inlined
+        cost = self.cost_status if package.kind else \
+            self.send_fixed + self.send_per_byte * package.size
+        if self.push:
+            cost = self._store_cost(self.op_send, package, axis, items)
+        self.servers[axis].submit(cost, package.priority, self._on_stored,
+                                  (axis, package, items))
 
     def _arrive_relay(self, event: Call) -> None:
         job = event.arg
         axis, package, items = job
-        self.servers[axis].submit(self._store_cost(self.op_relay, package, axis, items),
-                                  package.priority, self._stored, job)
+        cost = self.cost_status if package.kind else \
+            self.relay_fixed + self.relay_per_byte * package.size
+        if self.push:
+            cost = self._store_cost(self.op_relay, package, axis, items)
+        self.servers[axis].submit(cost, package.priority, self._on_stored, job)
 
     def _stored(self, finish: float, job: tuple[int, Package, list[Item]]) -> None:
         """The package is stored on `axis` at `finish`: deposit what ends here, relay the rest
@@ -408,9 +431,13 @@ class NetworkSim:
             if windows:
                 when, failed = first_try_after(windows, when, self.inp.failures)
                 self.link_retries += failed
-        pair = (axis, nxt)
-        self.at(when + self.link_latency[pair] + package.size * self.link_bits[pair],
-                self._arrive_relay, (nxt, package, items))
+        when = (when + self.link_latency_m[axis][nxt]
+                + package.size * self.link_bits_m[axis][nxt])
+        event = Call()
+        event.callbacks = self._cb_relay
+        event.arg = (nxt, package, items)
+        now = self.env._now
+        heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid), event))
 
     def to_agency_s(self, agency: int, size: float) -> float:
         return self.ag_latency[agency] + size * self.ag_bits[agency]
@@ -468,8 +495,12 @@ class NetworkSim:
 
     def _send_status(self, item: Item, kind: int, t: float) -> None:
         recipient = item.recipient
-        self.at(t + self.ag_latency[recipient] + self.status_size * self.ag_bits[recipient],
-                self._arrive_first, self._status_package(item, kind, t))
+        when = t + self.ag_latency[recipient] + self.status_size * self.ag_bits[recipient]
+        event = Call()
+        event.callbacks = self._cb_first
+        event.arg = self._status_package(item, kind, t)
+        now = self.env._now
+        heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid), event))
 
     # -- running ------------------------------------------------------------------------------
 
