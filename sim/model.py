@@ -235,8 +235,23 @@ class NetworkSim:
             profiles = [p for p in profiles if self._reaches_national(p)]
         senders = np.array([p.agency for p in profiles], dtype=np.int64)
         rates = np.array([p.documents_per_day for p in profiles], dtype=float)
-        return calendar_batches(self.calendar, senders, rates, inp.demand, inp.seed,
-                                self.replication)
+        return self._until_horizon(calendar_batches(self.calendar, senders, rates, inp.demand,
+                                                    inp.seed, self.replication))
+
+    def _until_horizon(self, batches: Iterator[Batch]) -> Iterator[Batch]:
+        """Calendar batches cut at the horizon (`simulation.horizon_s` may end the run before
+        the calendar does): documents from then on are not sent. The draws of the documents
+        kept are unchanged."""
+        horizon = self.horizon
+        for batch in batches:
+            if batch.times[-1] < horizon:
+                yield batch
+                continue
+            keep = batch.times < horizon
+            if keep.any():
+                yield Batch(batch.times[keep], batch.senders[keep], batch.priorities[keep],
+                            batch.sizes[keep], batch.deadline)
+            return
 
     def _reaches_national(self, profile: Any) -> bool:
         a = self.ag_axis[profile.agency]

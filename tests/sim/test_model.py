@@ -138,3 +138,16 @@ def test_flash_documents_overtake_normal_ones_under_load() -> None:
     assert by_priority["flash"]["mean"] < 0.5 * by_priority["normal"]["mean"]
     assert by_priority["very_urgent"]["mean"] < 0.5 * by_priority["normal"]["mean"]
     assert by_priority["urgent"]["mean"] < by_priority["normal"]["mean"]
+
+
+def test_horizon_stops_calendar_arrivals() -> None:
+    """`simulation.horizon_s` ends calendar demand too: no document is sent after it."""
+    inp = sim_input("target-2020.toml", ["simulation.horizon_s=600"])
+    result = run_one(inp, 0)
+    assert result["horizon_s"] == result["start_s"] + 600.0
+    bins = result["bins"]
+    sent_after = sum(n for i, n in enumerate(bins["sent"])
+                     if bins["origin"] + i * bins["width"] >= result["horizon_s"])
+    assert sent_after == 0
+    # about 600 s of an 8-hour working day (117k documents a day), not the whole day
+    assert 0 < result["documents"] < 10_000
