@@ -9,6 +9,7 @@ generators can work from it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import inspect
 from collections.abc import AsyncIterator
 from typing import Any
@@ -92,6 +93,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             recheck = recheck_seconds(the_store.kind, settings.workers)
             app.state.axis = endpoints.AxisState(settings, the_store, directory, waiters, metrics,
                                                  recheck)
+            _freeze_startup_objects()
             yield
         finally:
             await directory.stop()
@@ -112,6 +114,18 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
+
+
+def _freeze_startup_objects() -> None:
+    """Exempt everything that exists once the axis is up from later garbage collections.
+
+    The modules, routes and directory cache live as long as the process, yet every full
+    collection walked them all: a send allocates enough container objects (the parsed package's
+    elements, futures, coroutines) to trigger collections often, and those walks cost a send
+    about 10% of its CPU time. Objects created later (per request) are collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _without_fastapi_telemetry() -> dict[str, Any]:

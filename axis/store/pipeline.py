@@ -1,11 +1,14 @@
 """Group commit for SQLite (`batching.Batcher`), run inline on the event loop thread.
 
-A batch is `BEGIN IMMEDIATE`, the statements (microseconds each), and `COMMIT`, whose fsync
-blocks the loop for a fraction of a millisecond once per batch: far cheaper than handing the work
-to a writer thread, which waits for the GIL after every SQLite call (see `batching`).
+A batch is `BEGIN IMMEDIATE` and the statements (microseconds each) on the loop: far cheaper
+than handing them to a writer thread, which waits for the GIL after every SQLite call (see
+`batching`). Only the `COMMIT` goes to a helper thread: it writes the WAL and fsyncs it (a
+millisecond or more) without needing the GIL, so the loop keeps parsing and authenticating the
+next requests instead of standing still, at the price of one GIL hand-off per batch. The
+batch's callers are answered only once that COMMIT has returned.
 
-Two things that could block the loop for long go to one helper thread instead: waiting for the
-write lock when another process sharing the file holds it (`BEGIN IMMEDIATE` is first tried
+Two other things that could block the loop for long go to the same helper thread: waiting for
+the write lock when another process sharing the file holds it (`BEGIN IMMEDIATE` is first tried
 without waiting), and WAL checkpoints. Automatic checkpoints are off on the writer connection;
 every `CHECKPOINT_EVERY` commits the helper checkpoints on its own connection while the next
 batch waits. Writes must pause meanwhile: a checkpoint racing with new commits never catches up,
@@ -75,7 +78,10 @@ class PipelinedCommitter(Batcher):
             conn.execute("ROLLBACK")
             raise
         try:
-            conn.execute("COMMIT")
+            # The statements are done; COMMIT is the WAL write and its fsync, during which the
+            # connection is idle and the GIL released: the loop serves other requests meanwhile.
+            await asyncio.get_running_loop().run_in_executor(self._thread, conn.execute,
+                                                             "COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
