@@ -25,6 +25,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from heapq import heappush
+from math import ceil
 from typing import TYPE_CHECKING
 
 from simpy.events import NORMAL
@@ -54,6 +55,7 @@ class Recipients:
         # hot path: SimPy's queue and id counter, each callback as the tuple a `Call` carries
         # (events pushed inline, as sim.events.at does), bound methods made once
         self._env, self._queue, self._eid = sim.env, sim.env._queue, sim.env._eid
+        self._ag_latency, self._ag_bits = sim.ag_latency, sim.ag_bits
         self._cb_poll = (self._poll_arrives,)
         self._cb_fetch = (self._fetch_arrives,)
         self._cb_ack = (self._ack_arrives,)
@@ -79,8 +81,8 @@ class Recipients:
             return
         self.mailbox[recipient] = [item]
         phase, interval = self.phases[recipient], self.interval
-        tau = phase + interval * math.ceil((ready - phase) / interval)  # = next_poll()
-        when = tau + self.sim.ag_latency[recipient]
+        tau = phase + interval * ceil((ready - phase) / interval)  # = next_poll()
+        when = tau + self._ag_latency[recipient]
         event = Call()
         event.callbacks = self._cb_poll
         event.arg = recipient
@@ -95,8 +97,12 @@ class Recipients:
     def _listed(self, finish: float, recipient: int) -> None:
         self.polls_with_work += 1
         box = self.mailbox[recipient]
-        if (box[0].ready <= finish if len(box) == 1
-                else all(item.ready <= finish for item in box)):
+        late = False
+        for item in box:
+            if item.ready > finish:
+                late = True
+                break
+        if not late:
             take, rest = box, None
         else:
             take = [item for item in box if item.ready <= finish]
@@ -113,7 +119,7 @@ class Recipients:
                 chain.extend(take)
                 return
             self.chain[recipient] = deque(take)
-            when = finish + 2.0 * self.sim.ag_latency[recipient]
+            when = finish + 2.0 * self._ag_latency[recipient]
             event = Call()
             event.callbacks = self._cb_fetch
             event.arg = recipient
@@ -148,11 +154,12 @@ class Recipients:
         sim = self.sim
         chain = self.chain[recipient]
         item = chain[0]
-        fetched = finish + sim.ag_latency[recipient] + item.package.size * sim.ag_bits[recipient]
+        latency = self._ag_latency[recipient]
+        fetched = finish + latency + item.package.size * self._ag_bits[recipient]
         if self.acknowledge:
             # status 01 goes out with the acknowledgement (same instant, one event for both)
             self.with_ack[recipient] = sim.on_fetched(item, fetched, True)
-            when = fetched + sim.ag_latency[recipient]
+            when = fetched + latency
             event = Call()
             event.callbacks = self._cb_ack
             event.arg = recipient
@@ -177,10 +184,21 @@ class Recipients:
 
     def _acked(self, finish: float, recipient: int) -> None:
         sim = self.sim
-        item = self.chain[recipient].popleft()
-        acked = finish + sim.ag_latency[recipient]
+        chain = self.chain[recipient]
+        item = chain.popleft()
+        latency = self._ag_latency[recipient]
+        acked = finish + latency
         sim.on_acked(item, acked)
-        self._next(recipient, acked)
+        if chain:  # = _next(), inlined
+            when = acked + latency
+            event = Call()
+            event.callbacks = self._cb_fetch
+            event.arg = recipient
+            now = self._env._now
+            heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid),
+                                   event))
+        else:
+            del self.chain[recipient]
 
     def _next(self, recipient: int, t: float) -> None:
         if self.chain[recipient]:

@@ -466,7 +466,7 @@ class NetworkSim:
         to send along with its acknowledgement instead."""
         item.fetched = t
         package = item.package
-        if package.kind != DOCUMENT:
+        if package.kind:  # != DOCUMENT
             self.statuses_fetched += 1
             return None
         self.delivered += 1
@@ -478,7 +478,16 @@ class NetworkSim:
             self.latency_by_priority[package.priority].append(latency)
         if not self.status_messages:
             return None
-        self._send_status(item, STATUS_03, t + self.registration())
+        # status 03 after the registration delay (= _send_status(item, STATUS_03, ...), inlined)
+        registered = t + self.registration()
+        recipient = item.recipient
+        when = (registered + self.ag_latency[recipient]
+                + self.status_size * self.ag_bits[recipient])
+        event = Call()
+        event.callbacks = self._cb_first
+        event.arg = self._status_package(item, STATUS_03, registered)
+        now = self.env._now
+        heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid), event))
         if with_ack:
             return self._status_package(item, STATUS_01, t)
         self._send_status(item, STATUS_01, t)
