@@ -97,7 +97,7 @@ def _figure(runs: Sequence[dict[str, Any]], path: Path, what: str) -> None:
         ax.set_ylabel("fraction of deliveries")
         ax.set_title("End-to-end delivery latency")
     else:
-        ax.set_xlabel("scenario time of day (h)")
+        ax.set_xlabel("scenario time (hours since midnight of the first day)")
         ax.set_ylabel("deliveries fetched per second" if what == "throughput"
                       else "deliveries accepted, not yet fetched")
         ax.set_title("Throughput over time" if what == "throughput" else "Backlog over time")
