@@ -166,6 +166,10 @@ class DirectoryCache:
         self._secrets[code] = secret
         self._missing.pop(code, None)
 
+    def cached_secret(self, code: str) -> str | None:
+        """The secret if the code is in memory (the common case, without a coroutine)."""
+        return self._secrets.get(code)
+
     async def secret(self, code: str) -> str | None:
         """The agency's secret, or None if it is not registered."""
         secret = self._secrets.get(code)

@@ -45,13 +45,15 @@ def _state(request: Request) -> AxisState:
     return request.app.state.axis
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, declared: str | None = "") -> bytes:
     """The request body, refused with 413 as soon as it is known to exceed `limit`.
 
     A declared Content-Length over the limit is refused before reading anything; a chunked body
-    is counted while it streams, so an oversized upload never sits in memory whole.
+    is counted while it streams, so an oversized upload never sits in memory whole. `declared`
+    is the Content-Length header when the caller has already looked it up (None: absent).
     """
-    declared = request.headers.get("content-length")
+    if declared == "":
+        declared = request.headers.get("content-length")
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):
             raise HTTPError(400, f"Content-Length {declared[:20]!r} is not a number")
@@ -85,30 +87,49 @@ def request_target(request: Request) -> str:
     return target.decode("latin-1")
 
 
+_AUTH_HEADERS = {b"x-agency": 0, b"x-timestamp": 1, b"x-signature": 2, b"content-length": 3}
+
+
+def _auth_headers(scope: dict) -> list[str | None]:
+    """[X-Agency, X-Timestamp, X-Signature, Content-Length] in one pass over the raw headers
+    (ASGI names are lowercase; the first occurrence counts, as with `request.headers.get`)."""
+    found: list[str | None] = [None, None, None, None]
+    for name, value in scope["headers"]:
+        index = _AUTH_HEADERS.get(name)
+        if index is not None and found[index] is None:
+            found[index] = value.decode("latin-1")
+    return found
+
+
 async def authenticate(request: Request, limit: int) -> tuple[str, bytes]:
     """(agency code, body) of a correctly signed request; 401 otherwise."""
     state = _state(request)
-    headers = request.headers
+    agency, timestamp, signature, declared = _auth_headers(request.scope)
     try:
-        claim = auth.claim_from_headers(
-            headers.get("x-agency"), headers.get("x-timestamp"), headers.get("x-signature")
-        )
+        claim = auth.claim_from_headers(agency, timestamp, signature)
     except auth.AuthError as error:
         raise HTTPError(401, error.message) from None
-    secret = await state.directory.secret(claim.agency)
+    directory = state.directory
+    secret = directory.cached_secret(claim.agency)
+    if secret is None:
+        secret = await directory.secret(claim.agency)
     if secret is None:
         raise HTTPError(401, f"X-Agency {claim.agency[:64]!r} is not a registered agency")
-    body = await read_body(request, limit)
+    body = await read_body(request, limit, declared)
     target = request_target(request)
+    method = request.scope["method"]
     try:
-        await _verify(claim, secret, request.method, target, body)
+        if len(body) > OFFLOAD_BYTES:
+            await asyncio.to_thread(auth.verify, claim, secret, method, target, body)
+        else:
+            auth.verify(claim, secret, method, target, body)
     except auth.AuthError as error:
         # The cached secret may be stale (changed through another process): check once more.
         fresh = await state.directory.fresh_secret(claim.agency)
         if fresh is None or fresh == secret:
             raise HTTPError(401, error.message) from None
         try:
-            await _verify(claim, fresh, request.method, target, body)
+            await _verify(claim, fresh, method, target, body)
         except auth.AuthError as again:
             raise HTTPError(401, again.message) from None
     return claim.agency, body
@@ -203,8 +224,10 @@ async def send(request: Request) -> Response:
         raise HTTPError(403, f"{where} is {package.sender[:64]!r} but the request is signed "
                              f"by {agency!r}")
     directory = state.directory
-    unknown = [r for r in package.recipients
-               if not directory.cached(r) and not await directory.exists(r)]
+    unknown = []
+    for recipient in package.recipients:  # a plain loop: no coroutine unless one is not cached
+        if not directory.cached(recipient) and not await directory.exists(recipient):
+            unknown.append(recipient)
     if unknown:
         where = "To/OrganId" if package.kind == edxml.EDOC else "Status/ResponseFor/OrganId"
         named = ", ".join(code[:64] for code in unknown[:10])

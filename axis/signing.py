@@ -35,7 +35,7 @@ def string_to_sign(method: str, path: str, timestamp: str, digest: str) -> bytes
 def signature(secret: str, method: str, path: str, timestamp: str, body: bytes = b"") -> str:
     """Hex HMAC-SHA256 of the request, as sent in X-Signature."""
     message = string_to_sign(method, path, timestamp, body_digest(body))
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode(), message, "sha256").hex()
 
 
 def sign_headers(

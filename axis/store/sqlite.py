@@ -243,7 +243,8 @@ class SqliteStore(Store):
             return SendOutcome(document, package.document_id, package.kind, package.sender, now,
                                tuple(deliveries))
 
-        return await self._write(send)
+        assert self._committer is not None, "store is not open"
+        return await self._committer.submit(send)
 
     async def inbox(self, agency: str, kind: str | None, limit: int) -> list[InboxItem]:
         sql = (

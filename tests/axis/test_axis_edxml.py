@@ -131,3 +131,50 @@ def test_fast_and_defused_paths_agree() -> None:
     assert not edxml._plain_utf8_without_declarations(declared)
     assert edxml.parse(declared) == fast
     assert edxml._plain_utf8_without_declarations(body)
+
+
+def _careful(body: bytes) -> edxml.Package | edxml.PackageError:
+    """What the field-by-field path says, without the one-pass shortcut."""
+    root = edxml.ET.fromstring(body)
+    try:
+        header = edxml._child(root, "edXMLHeader", "edXMLEnvelope")
+        if root.tag != edxml._ENVELOPE or root.find(edxml._BODY) is None:
+            raise edxml.PackageError(422, "envelope")
+        status = header.find(edxml._STATUS)
+        message = header.find(edxml._MESSAGE_HEADER)
+        if status is not None or message is None:
+            raise edxml.PackageError(422, "not a document")
+        return edxml._parse_document(header, message)
+    except edxml.PackageError as error:
+        return error
+
+
+def test_one_pass_document_check_accepts_only_what_the_careful_path_accepts() -> None:
+    """Drop each element, or empty each text, of a document in turn: the shortcut either gives
+    exactly the careful path's answer or defers to it (None)."""
+    import re
+
+    body = packages.document(A, [B, C], "x,1", subject="Subj")
+    elements = {m.group(0) for m in re.finditer(rb"<([A-Za-z]+)>[^<]*</\1>", body)}
+    starts = {m.group(1) for m in re.finditer(rb"<([A-Za-z]+)>", body)}
+    variants = [body.replace(e, b"", 1) for e in elements]
+    variants += [body.replace(e, re.sub(rb">[^<]*<", b"> <", e), 1) for e in elements]
+    variants += [re.sub(rb"<%s>.*?</%s>" % (s, s), b"", body, count=1, flags=re.S)
+                 for s in starts]
+    variants += [body.replace(b"<Priority>0", b"<Priority> 3 "), body]
+    for variant in variants:
+        root = edxml.ET.fromstring(variant)
+        fast = edxml._document_fast(root)
+        careful = _careful(variant)
+        if fast is not None:
+            assert fast == careful, variant
+        if isinstance(careful, edxml.Package):
+            assert edxml.parse(variant) == careful
+
+
+def test_byte_order_mark_and_declaration_keep_the_fast_path() -> None:
+    body = packages.document(A, [B], "x,1")
+    assert edxml._plain_utf8_without_declarations(b"\xef\xbb\xbf" + body)
+    assert not edxml._plain_utf8_without_declarations(
+        b"\xef\xbb\xbf" + body.replace(b'encoding="UTF-8"', b'encoding="latin-1"'))
+    assert edxml.parse(b"\xef\xbb\xbf" + body) == edxml.parse(body)
