@@ -77,13 +77,15 @@ class PipelinedCommitter(Batcher):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        # The statements are done; COMMIT is the WAL write and its fsync, during which the
+        # connection is idle and the GIL released: the loop serves other requests meanwhile.
+        commit = asyncio.get_running_loop().run_in_executor(self._thread, conn.execute, "COMMIT")
         try:
-            # The statements are done; COMMIT is the WAL write and its fsync, during which the
-            # connection is idle and the GIL released: the loop serves other requests meanwhile.
-            await asyncio.get_running_loop().run_in_executor(self._thread, conn.execute,
-                                                             "COMMIT")
+            await commit
         except BaseException:
-            if conn.in_transaction:
+            # A failed COMMIT is rolled back here; if only the wait was cancelled (shutdown), the
+            # COMMIT is still running on the helper thread and must not be interfered with.
+            if commit.done() and conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         self._commits += 1

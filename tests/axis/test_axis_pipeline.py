@@ -86,3 +86,37 @@ async def test_close_commits_what_is_queued(tmp_path) -> None:
     await again.open()
     assert (await again.inbox_count(B))["edoc"] == 20
     await again.close()
+
+
+class _SlowCommit:
+    """The writer connection, with a COMMIT that takes `delay` seconds (a slow fsync)."""
+
+    def __init__(self, conn: sqlite3.Connection, delay: float) -> None:
+        self._conn = conn
+        self._delay = delay
+        self.commit_threads: list[int] = []
+
+    def execute(self, sql: str, *args):
+        if sql == "COMMIT":
+            self.commit_threads.append(threading.get_ident())
+            time.sleep(self._delay)
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+
+async def test_commit_runs_off_the_loop_and_answers_after_it(store) -> None:
+    """The loop keeps serving while a batch's COMMIT (WAL write, fsync) is under way, and the
+    send is answered only once that COMMIT has returned."""
+    slow = _SlowCommit(store._committer._conn, 0.4)
+    store._committer._conn = slow
+    started = time.monotonic()
+    send = asyncio.ensure_future(store.send(*package(1)))
+    await asyncio.sleep(0.1)
+    assert not send.done() and time.monotonic() - started < 0.3  # the loop was not blocked
+    assert (await store.inbox_count(B))["edoc"] == 0  # reads go on; nothing committed yet
+    outcome = await asyncio.wait_for(send, 10)
+    assert time.monotonic() - started >= 0.4 and not outcome.duplicate
+    assert slow.commit_threads and threading.get_ident() not in slow.commit_threads
+    assert (await store.inbox_count(B))["edoc"] == 1
