@@ -107,6 +107,8 @@ def parse(body: bytes) -> Package:
 
 _ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _SAFE_ENCODINGS = (b"utf-8", b"utf8", b"us-ascii", b"ascii")
+_COMMON_DECLARATIONS = (b'<?xml version="1.0" encoding="UTF-8"?>',
+                        b'<?xml version="1.0" encoding="utf-8"?>', b'<?xml version="1.0"?>')
 
 
 def _plain_utf8_without_declarations(body: bytes) -> bool:
@@ -124,6 +126,8 @@ def _plain_utf8_without_declarations(body: bytes) -> bool:
     start = 3 if body.startswith(b"\xef\xbb\xbf") else 0
     if not body.startswith(b"<?xml", start):
         return body.startswith(b"<", start)
+    if body.startswith(_COMMON_DECLARATIONS, start):
+        return True
     match = _ENCODING.match(body, start, start + 200)
     return match is None or match.group(1).lower() in _SAFE_ENCODINGS
 
@@ -167,7 +171,7 @@ def _document_fast(root: ET.Element) -> Package | None:
     if not sender or not document_id or len(document_id) > MAX_ID_LENGTH or priority is None:
         return None
     recipients = []
-    for to in message.iterfind(_TO):
+    for to in message.findall(_TO):  # findall: in C for a plain tag (iterfind is Python)
         organ = to.find(_ORGAN_ID)
         recipient = "" if organ is None else (organ.text or "").strip()
         if not recipient:
