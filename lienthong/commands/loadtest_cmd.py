@@ -83,13 +83,18 @@ def _check_args(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     from lienthong.results import default_run_dir, prepare_run_dir
     from lienthong.scenario import load_scenario
-    from loadtest.directory import TargetError
+    from loadtest.directory import TargetError, check_url
     from loadtest.runner import RunRequest
     from loadtest.runner import run as run_load
     from loadtest.scenario import ScenarioError
 
     _check_args(args)
     run_time = parse_duration(args.run_time)
+    if args.target is not None:
+        try:
+            check_url(args.target)  # before the run directory is created
+        except TargetError as error:
+            raise UserError(str(error)) from None
     loaded = load_scenario(args.scenario, args.overrides)  # strict: every section, every key
     out = args.out or default_run_dir(Path("results"), loaded.scenario.name, "loadtest")
     prepare_run_dir(out)

@@ -128,3 +128,11 @@ def test_run_time_forms(text, seconds):
 def test_bad_run_time():
     with pytest.raises(UserError, match="--run-time"):
         parse_duration("soon")
+
+
+def test_bad_target_url_is_refused_before_a_run_directory_is_made(tiny_scenario, tmp_path):
+    out = tmp_path / "run"
+    done = loadtest(str(tiny_scenario), "--target", "notaurl", "--out", str(out))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("lienthong: error: target 'notaurl'")
+    assert "Traceback" not in done.stderr and not out.exists()
