@@ -12,6 +12,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -116,6 +117,20 @@ def check_store(settings: Settings) -> None:
                           f"{_one_line(error)}") from None
 
 
+def check_listen(host: str, port: int) -> None:
+    """Bind the address once, so a bad --host or a port in use is one clear line before start-up
+    and not uvicorn's log line with exit status 3."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError as error:
+        raise ConfigError(f"--host {host} --port {port}: cannot listen there: "
+                          f"{error.strerror or error}") from None
+
+
 def _one_line(error: Exception) -> str:
     return " ".join(str(getattr(error, "message", error)).split())
 
@@ -123,6 +138,7 @@ def _one_line(error: Exception) -> str:
 def serve(args: argparse.Namespace) -> int:
     """Validate options, load the directory if asked, then run uvicorn until stopped."""
     settings = settings_from_args(args)
+    check_listen(args.host, args.port)
     check_store(settings)
     if args.directory:
         started = time.perf_counter()

@@ -206,6 +206,26 @@ def test_command_line_rejects_bad_options_in_one_line(tmp_path, capsys) -> None:
     assert "--store" in capsys.readouterr().err
 
 
+def test_a_port_in_use_or_a_bad_host_is_one_line_before_start_up(tmp_path, capsys) -> None:
+    import socket
+
+    from lienthong.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["axis", "serve", "--port", str(port),
+                     "--store", str(tmp_path / "a.db")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"lienthong: error: --host 127.0.0.1 --port {port}: cannot listen there: "
+                   "Address already in use"]
+    assert not (tmp_path / "a.db").exists()
+    assert main(["axis", "serve", "--host", "999.1.1.1", "--store", str(tmp_path / "a.db")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lienthong: error: --host 999.1.1.1 --port 8080")
+
+
 def test_body_10mb_over_the_limit_on_a_real_server(tmp_path, directory_file) -> None:
     """Over real sockets: refused with 413 whether the size is declared or streamed, and the
     server stays healthy (it answered without reading the 10 MB)."""
