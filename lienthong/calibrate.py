@@ -73,9 +73,9 @@ def client_means(run: Path) -> dict[str, tuple[float, int]]:
 
 def measure_run(run: Path) -> dict[str, Any]:
     """Service times (ms) per simulator operation from one load-test run."""
-    if not (run / "summary.json").is_file():
-        raise UserError(f"{run}: not a run directory (no summary.json)")
-    summary = json.loads((run / "summary.json").read_text())
+    from lienthong.results import read_summary
+
+    summary = read_summary(run)
     if summary.get("kind") != "loadtest":
         raise UserError(f"{run}: a {summary.get('kind', 'unknown')} run; calibrate needs a "
                         "load test (it measures a real axis)")

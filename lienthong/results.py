@@ -142,15 +142,23 @@ def write_cdf(path: Path, samples: Sequence[float] | np.ndarray, label: str = ""
             writer.writerow([f"{latency:.6f}", f"{fraction:.4f}"])
 
 
-def read_run(path: Path) -> dict[str, Any]:
-    """Load a run directory for `compare`: its summary, time series and CDFs."""
+def read_summary(path: Path) -> dict[str, Any]:
+    """A run directory's summary.json, a JSON object, or a one-line UserError."""
     summary_file = path / "summary.json"
     if not summary_file.is_file():
         raise UserError(f"{path}: not a run directory (no summary.json)")
     try:
         summary = json.loads(summary_file.read_text())
-    except json.JSONDecodeError as error:
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
         raise UserError(f"{summary_file}: not valid JSON: {error}") from None
+    if not isinstance(summary, dict):
+        raise UserError(f"{summary_file}: expected a JSON object, found {type(summary).__name__}")
+    return summary
+
+
+def read_run(path: Path) -> dict[str, Any]:
+    """Load a run directory for `compare`: its summary, time series and CDFs."""
+    summary = read_summary(path)
     series: dict[str, list[float]] = {column: [] for column in TIMESERIES_COLUMNS}
     if (path / "timeseries.csv").is_file():
         with (path / "timeseries.csv").open() as handle:

@@ -64,3 +64,19 @@ def test_runs_at_two_sizes_give_the_per_kb_part(tmp_path):
 def test_refuses_a_simulation_run(tmp_path):
     with pytest.raises(UserError, match="calibrate needs a load test"):
         calibrate([make_run(tmp_path / "s", 0.01, 100, kind="simulation")])
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"{bad", "not valid JSON"), (b"[1, 2]", "expected a JSON object, found list"),
+    (b"\xff\xfe\x00", "not valid JSON")])
+def test_a_broken_summary_is_one_line_for_calibrate_compare_and_report(tmp_path, content,
+                                                                       message):
+    from lienthong.results import read_run
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_bytes(content)
+    with pytest.raises(UserError, match=message):
+        calibrate([run])
+    with pytest.raises(UserError, match=message):
+        read_run(run)  # compare and report read runs through this
