@@ -12,8 +12,8 @@ from pydantic import Field, model_validator
 
 from topology.config import StrictModel
 
-Positive = Annotated[float, Field(gt=0.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
 
 class LoadTestConfig(StrictModel):

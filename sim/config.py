@@ -18,8 +18,8 @@ from topology.config import AGENCY_KINDS, StrictModel, parse_period
 # Delivery is how agencies receive, shared with the load test, so it lives with the topology.
 from topology.config import DeliveryConfig as DeliveryConfig
 
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Priority = Annotated[int, Field(ge=0, le=3)]
 
 

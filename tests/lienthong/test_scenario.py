@@ -47,6 +47,10 @@ def test_minimal_scenario_takes_documented_defaults(tmp_path):
         ("[scenario]\nseed = 1\n", r"scenario\.name: required key is missing"),
         ('[scenario]\nname = "../etc"\n', r"scenario\.name: .*pattern"),
         (GOOD + "[bogus]\nx = 1\n", r"bogus: unknown key"),
+        # TOML's inf passed the >= 0 / > 0 bounds and hung the simulator
+        (GOOD + "[demand]\nscale = inf\n", r"demand\.scale: .*finite number"),
+        (GOOD + "[axis]\nservice_mean_s = inf\n", r"axis\.service_mean_s: .*finite number"),
+        (GOOD + "[loadtest]\ntime_scale = inf\n", r"loadtest\.time_scale: .*finite number"),
     ],
 )
 def test_bad_scenarios_name_file_key_and_expectation(tmp_path, text, expected):
