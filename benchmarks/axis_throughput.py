@@ -343,6 +343,8 @@ def main() -> int:
     parser.add_argument("--postgres", metavar="URL", default=None,
                         help="measure a PostgreSQL store instead (a throw-away schema is used)")
     parser.add_argument("--workers", type=int, default=1, help="axis worker processes")
+    parser.add_argument("--goal", type=float, default=0.5,
+                        help="exit 1 if the send/null ratio is below this (default 0.5)")
     args = parser.parse_args()
     try:
         import uvloop
@@ -375,8 +377,11 @@ def main() -> int:
         result = asyncio.run(measure(port, args))
         result["startup_with_directory_s"] = round(startup, 2)
         result["commit_batches"] = _commit_stats(port)
+        ratio = result.get("send_to_null_ratio")
+        result["goal"] = args.goal
+        result["goal_met"] = bool(ratio is not None and ratio >= args.goal and not result["errors"])
         print(json.dumps(result), flush=True)
-        return 0
+        return 0 if result["goal_met"] else 1
     finally:
         if process is not None:
             process.terminate()

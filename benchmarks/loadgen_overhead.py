@@ -160,11 +160,13 @@ def measure(argv: list[str], port: int, warmup: float, window: float, log: Path)
             "requests_per_cpu_s": round(requests / cpu, 1)}
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--window", type=float, default=10.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds before measuring")
     parser.add_argument("--users", type=int, default=10, help="Locust users in both runs")
+    parser.add_argument("--goal", type=float, default=0.5,
+                        help="exit 1 if the ratio is below this (default 0.5)")
     args = parser.parse_args()
     port = free_port()
     work = Path(tempfile.mkdtemp(prefix="lienthong-loadgen-"))
@@ -203,9 +205,11 @@ def main() -> None:
                       "fasthttpuser_requests_per_cpu_s": plain["requests_per_cpu_s"],
                       "lienthong_requests_per_s": ours["requests_per_s"],
                       "fasthttpuser_requests_per_s": plain["requests_per_s"],
-                      "ratio": round(ratio, 3), "goal": 0.5, "users": args.users,
+                      "ratio": round(ratio, 3), "goal": args.goal,
+                      "goal_met": ratio >= args.goal, "users": args.users,
                       "window_s": args.window}))
+    return 0 if ratio >= args.goal else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

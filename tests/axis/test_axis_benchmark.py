@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_benchmark_prints_one_json_line_with_every_figure() -> None:
     run = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "axis_throughput.py"), "--seconds", "0.6",
-         "--warmup", "0.2", "--connections", "8", "--systems", "2000"],
+         "--warmup", "0.2", "--connections", "8", "--systems", "2000", "--goal", "0"],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert run.returncode == 0, run.stderr[-2000:]
@@ -25,4 +25,5 @@ def test_benchmark_prints_one_json_line_with_every_figure() -> None:
                 "null_endpoint_per_s", "send_to_null_ratio", "deliveries_per_s_3_recipients"):
         assert result[key] > 0, key
     assert result["errors"] == {}
+    assert result["goal_met"] is True and result["goal"] == 0
     assert result["registered_systems"] == 2000 + 2 * 8 + 1000
