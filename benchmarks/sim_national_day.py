@@ -73,7 +73,7 @@ def main() -> int:
 
     from lienthong.scenario import load_scenario
     from sim.model import NetworkSim, SimInput
-    from topology.build import build_model
+    from topology.build import build_topology
 
     scenario = load_scenario(ROOT / "scenarios" / "target-2020.toml",
                              [f"demand.scale={args.scale}"]).scenario
@@ -82,7 +82,7 @@ def main() -> int:
                    scenario.failures, scenario.simulation, scenario.traffic,
                    list(scenario.broadcasts))
     start = time.perf_counter()
-    model = build_model(inp.topology, inp.rollout, inp.demand, inp.seed)
+    model = build_topology(inp.topology, inp.rollout, inp.demand, inp.seed)
     build_s = time.perf_counter() - start
     print(f"network built in {build_s:.1f} s: {len(model.network.connected):,} connected "
           f"systems, {model.demand.deliveries_per_day:,.0f} expected deliveries", flush=True)

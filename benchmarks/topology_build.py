@@ -28,10 +28,10 @@ def _peak_rss_mib() -> float:
 
 def build_full_model(queue: mp.Queue) -> None:
     start = time.perf_counter()
-    from topology.build import build_model
+    from topology.build import build_topology
     from topology.config import DemandConfig, RolloutConfig, TopologyConfig
 
-    model = build_model(TopologyConfig(structure="pre2025"),
+    model = build_topology(TopologyConfig(structure="pre2025"),
                         RolloutConfig(preset="2020-target"), DemandConfig(), seed=1)
     routes = len(model.network.axis_routes)
     deliveries = model.demand.deliveries_per_day

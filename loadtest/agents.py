@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from topology.build import Model
+from topology.build import Topology
 from topology.streams import stream
 
 
@@ -51,7 +51,7 @@ class Plan:
         return float(sum(a.documents_per_day for a in self.senders))
 
 
-def sample_senders(model: Model, count: int, seed: int) -> list[int]:
+def sample_senders(model: Topology, count: int, seed: int) -> list[int]:
     """Agency indices of `count` senders drawn by demand weight (all of them if fewer exist)."""
     profiles = model.demand.profiles
     if count >= len(profiles):
@@ -62,7 +62,7 @@ def sample_senders(model: Model, count: int, seed: int) -> list[int]:
     return [profiles[int(i)].agency for i in sorted(picks)]
 
 
-def make_plan(model: Model, users: int, agencies_per_user: int, seed: int) -> Plan:
+def make_plan(model: Topology, users: int, agencies_per_user: int, seed: int) -> Plan:
     """Senders by weight, their possible recipients, split into `users` groups."""
     demand = model.demand
     agencies = model.network.agencies

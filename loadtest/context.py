@@ -14,7 +14,7 @@ from loadtest.agents import Plan, make_plan
 from loadtest.collector import Collector
 from loadtest.scenario import LoadScenario
 from loadtest.shapes import RateProfile
-from topology.build import Model, build_model
+from topology.build import Topology, build_topology
 from topology.calendar import WorkCalendar
 
 MODES = ("poll", "long_poll", "push")
@@ -42,7 +42,7 @@ class Settings:
 class RunContext:
     scenario: LoadScenario
     settings: Settings
-    model: Model
+    model: Topology
     plan: Plan
     profile: RateProfile
     calendar: WorkCalendar
@@ -115,7 +115,7 @@ def make_profile(scenario: LoadScenario, settings: Settings, calendar: WorkCalen
 
 
 def build_context(scenario: LoadScenario, settings: Settings, role: str) -> RunContext:
-    model = build_model(scenario.topology, scenario.rollout, scenario.demand, scenario.seed)
+    model = build_topology(scenario.topology, scenario.rollout, scenario.demand, scenario.seed)
     plan = make_plan(model, settings.users, scenario.loadtest.agencies_per_user, scenario.seed)
     calendar = WorkCalendar(scenario.calendar, scenario.demand.growth)
     profile = make_profile(scenario, settings, calendar)

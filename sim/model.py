@@ -44,7 +44,7 @@ from sim.metrics import Bins, encode, histogram_of
 from sim.packages import DOCUMENT, STATUS_01, STATUS_03, Item, Package
 from sim.routing import Routes
 from topology.agencies import NATIONAL_AXIS
-from topology.build import Model
+from topology.build import Topology
 from topology.calendar import WorkCalendar
 from topology.config import CalendarConfig, DemandConfig, RolloutConfig, TopologyConfig
 from topology.streams import stream
@@ -89,7 +89,7 @@ def nice_bin(span_s: float, target_bins: int = 1500) -> float:
 class NetworkSim:
     """One replication of one scenario over one network."""
 
-    def __init__(self, inp: SimInput, model: Model, replication: int) -> None:
+    def __init__(self, inp: SimInput, model: Topology, replication: int) -> None:
         self.inp, self.model, self.replication = inp, model, replication
         network, sim_cfg = model.network, inp.simulation
         seed = inp.seed

@@ -16,18 +16,18 @@ from collections.abc import Callable
 from typing import Any
 
 from sim.model import NetworkSim, SimInput
-from topology.build import Model, build_model
+from topology.build import Topology, build_topology
 
-_MODELS: dict[str, Model] = {}
+_MODELS: dict[str, Topology] = {}
 
 
-def build(inp: SimInput) -> Model:
+def build(inp: SimInput) -> Topology:
     """The network of a scenario, built once per process."""
     key = "|".join([str(inp.seed), inp.topology.model_dump_json(), inp.rollout.model_dump_json(),
                      inp.demand.model_dump_json()])
     if key not in _MODELS:
         _MODELS.clear()
-        _MODELS[key] = build_model(inp.topology, inp.rollout, inp.demand, inp.seed)
+        _MODELS[key] = build_topology(inp.topology, inp.rollout, inp.demand, inp.seed)
     return _MODELS[key]
 
 

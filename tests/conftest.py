@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from lienthong.scenario import load_scenario
-from topology.build import Model, build_model
+from topology.build import Topology, build_topology
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
 
 @cache
-def scenario_model(name: str) -> Model:
+def scenario_model(name: str) -> Topology:
     scenario = load_scenario(SCENARIOS / f"{name}.toml").scenario
-    return build_model(scenario.topology, scenario.rollout, scenario.demand, scenario.seed)
+    return build_topology(scenario.topology, scenario.rollout, scenario.demand, scenario.seed)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from topology.rollout import draw_connected
 
 
 @dataclass(frozen=True)
-class Model:
+class Topology:
     """The network and the traffic over it: what the simulator and the load test share."""
 
     network: Network
@@ -25,7 +25,7 @@ def build_network(topology: TopologyConfig, rollout: RolloutConfig, seed: int) -
     return Network(topology, structure, agencies)
 
 
-def build_model(topology: TopologyConfig, rollout: RolloutConfig, demand: DemandConfig,
-                seed: int) -> Model:
+def build_topology(topology: TopologyConfig, rollout: RolloutConfig, demand: DemandConfig,
+                seed: int) -> Topology:
     network = build_network(topology, rollout, seed)
-    return Model(network, Demand(network, demand))
+    return Topology(network, Demand(network, demand))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from topology.build import Model
+from topology.build import Topology
 
 LEVEL_NAMES = {1: "central", 2: "province", 3: "district", 4: "commune"}
 
 
-def summarize(model: Model) -> dict[str, Any]:
+def summarize(model: Topology) -> dict[str, Any]:
     """The `lienthong topology --json` object."""
     network, demand = model.network, model.demand
     structure = network.structure

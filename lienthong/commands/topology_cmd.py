@@ -37,14 +37,14 @@ def _check_output(path: Path | None, suffix: str, option: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lienthong.model import build_scenario_model
     from lienthong.scenario import load_scenario
+    from lienthong.topology_of import topology_of
     from topology.summary import format_table, summarize
 
     _check_output(args.export, ".graphml", "--export")
     _check_output(args.map, ".png", "--map")
     loaded = load_scenario(args.scenario, args.overrides)
-    model = build_scenario_model(loaded)
+    model = topology_of(loaded)
     summary = summarize(model)
     if args.export:
         from topology.export import export_graphml

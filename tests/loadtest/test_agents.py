@@ -3,14 +3,14 @@ import pytest
 
 from loadtest.agents import make_plan, sample_senders
 from loadtest.scenario import read_scenario
-from topology.build import build_model
+from topology.build import build_topology
 from topology.streams import stream
 
 
 @pytest.fixture(scope="module")
 def model(tiny_scenario):
     s = read_scenario(tiny_scenario)
-    return build_model(s.topology, s.rollout, s.demand, s.seed)
+    return build_topology(s.topology, s.rollout, s.demand, s.seed)
 
 
 def test_same_seed_same_agencies_other_seed_others(model):

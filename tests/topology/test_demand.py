@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import scenario_model
-from topology.build import build_model
+from topology.build import build_topology
 from topology.config import DemandConfig, RolloutConfig, TopologyConfig
 from topology.demand import _truncated_means
 
@@ -63,11 +63,11 @@ def test_directions_follow_the_hierarchy():
 
 def test_scale_and_zero_rates():
     demand = DemandConfig(scale=2.0)
-    base = build_model(TopologyConfig(), RolloutConfig(preset="2019"), DemandConfig(), 1).demand
-    doubled = build_model(TopologyConfig(), RolloutConfig(preset="2019"), demand, 1).demand
+    base = build_topology(TopologyConfig(), RolloutConfig(preset="2019"), DemandConfig(), 1).demand
+    doubled = build_topology(TopologyConfig(), RolloutConfig(preset="2019"), demand, 1).demand
     assert doubled.documents_per_day == pytest.approx(2 * base.documents_per_day)
     silent = DemandConfig(documents_per_day={"central_body": 5.0})
-    only_central = build_model(TopologyConfig(), RolloutConfig(preset="2019"), silent, 1).demand
+    only_central = build_topology(TopologyConfig(), RolloutConfig(preset="2019"), silent, 1).demand
     assert only_central.documents_per_day == pytest.approx(5.0 * 32)
 
 

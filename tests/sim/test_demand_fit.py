@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from lienthong.scenario import load_scenario
-from sim.calibration import (
+from sim.demand_fit import (
     FITTED_KINDS,
     PUBLISHED_DELIVERIES,
     PUBLISHED_DOCUMENTS,

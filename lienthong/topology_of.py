@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from lienthong.errors import UserError
 from lienthong.scenario import LoadedScenario
-from topology.build import Model, build_model
+from topology.build import Topology, build_topology
 from topology.errors import TopologyError
 
 
-def build_scenario_model(loaded: LoadedScenario) -> Model:
+def topology_of(loaded: LoadedScenario) -> Topology:
     scenario = loaded.scenario
     try:
-        return build_model(scenario.topology, scenario.rollout, scenario.demand, scenario.seed)
+        return build_topology(scenario.topology, scenario.rollout, scenario.demand, scenario.seed)
     except TopologyError as error:
         raise UserError(f"{loaded.path}: {error}") from None
