@@ -73,11 +73,11 @@ def client_means(run: Path) -> dict[str, tuple[float, int]]:
 
 def measure_run(run: Path) -> dict[str, Any]:
     """Service times (ms) per simulator operation from one load-test run."""
-    from lienthong.results import read_summary
+    from lienthong.results import LoadtestSummary, read_summary
 
     summary = read_summary(run)
-    if summary.get("kind") != "loadtest":
-        raise UserError(f"{run}: a {summary.get('kind', 'unknown')} run; calibrate needs a "
+    if not isinstance(summary, LoadtestSummary):
+        raise UserError(f"{run}: a {summary.kind} run; calibrate needs a "
                         "load test (it measures a real axis)")
     metrics_file = run / "metrics.prom"
     if not metrics_file.is_file():
@@ -103,7 +103,7 @@ def measure_run(run: Path) -> dict[str, Any]:
     status = client_side("send status 01", "send status 03")
     # A long poll's server time is mostly the hold, not work: only count and plain list calls
     # measure the cost of a poll.
-    long_poll = summary.get("delivery_mode") == "long_poll"
+    long_poll = summary.delivery_mode == "long_poll"
     polls = [server[op] for op in ("inbox_count", "inbox")
              if op in server and not (long_poll and op == "inbox")]
     if not polls and "fetch" in server:
@@ -118,8 +118,8 @@ def measure_run(run: Path) -> dict[str, Any]:
     ms = 1000.0
     return {
         "run": str(run),
-        "scenario": summary.get("scenario"),
-        "requests_per_s": summary.get("requests_per_s"),
+        "scenario": summary.scenario,
+        "requests_per_s": summary.requests_per_s,
         "client_overhead_ms": overhead * ms,
         "send_kb": send_kb,
         "fetch_kb": fetch_kb,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lienthong.errors import UserError
-from lienthong.results import read_run
+from lienthong.results import LoadtestSummary, Run, read_run
 
 HEADLINE = (
     ("kind", "kind", None),
@@ -54,15 +54,15 @@ def _format(value: Any, digits: int | None) -> str:
     return str(value)
 
 
-def label(run: dict[str, Any]) -> str:
-    summary = run["summary"]
-    return f"{summary.get('scenario', '?')} ({summary.get('kind', '?')}) {run['path'].name}"
+def label(run: Run) -> str:
+    return f"{run.summary.scenario} ({run.kind}) {run.path.name}"
 
 
-def headline_rows(runs: Sequence[dict[str, Any]]) -> list[list[str]]:
+def headline_rows(runs: Sequence[Run]) -> list[list[str]]:
     rows = [["", *[label(run) for run in runs]]]
+    summaries = [run.summary.model_dump() for run in runs]
     for title, key, digits in HEADLINE:
-        rows.append([title, *[_format(_get(run["summary"], key), digits) for run in runs]])
+        rows.append([title, *[_format(_get(summary, key), digits) for summary in summaries]])
     return rows
 
 
@@ -72,7 +72,7 @@ def format_table(rows: list[list[str]]) -> str:
                      for row in rows)
 
 
-def _figure(runs: Sequence[dict[str, Any]], path: Path, what: str) -> None:
+def _figure(runs: Sequence[Run], path: Path, what: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,11 +82,11 @@ def _figure(runs: Sequence[dict[str, Any]], path: Path, what: str) -> None:
     for run in runs:
         name = label(run)
         if what == "cdf":
-            xs, ys = run["cdfs"].get("all", ([], []))
+            xs, ys = run.cdfs.get("all", ([], []))
             if xs:
                 ax.plot(xs, ys, label=name)
         else:
-            series = run["timeseries"]
+            series = run.timeseries
             column = "delivered_per_s" if what == "throughput" else "backlog"
             if series["time_s"]:
                 hours = [t / 3600.0 for t in series["time_s"]]
@@ -112,7 +112,7 @@ def _figure(runs: Sequence[dict[str, Any]], path: Path, what: str) -> None:
 PLOTS = (("cdf", "latency_cdf.png"), ("throughput", "throughput.png"), ("backlog", "backlog.png"))
 
 
-def plot_runs(runs: Sequence[dict[str, Any]], out: Path) -> list[Path]:
+def plot_runs(runs: Sequence[Run], out: Path) -> list[Path]:
     paths = []
     for what, name in PLOTS:
         path = out / name
@@ -126,7 +126,7 @@ def plot_run(path: Path) -> list[Path]:
     return plot_runs([read_run(path)], path)
 
 
-def write_html(runs: Sequence[dict[str, Any]], out: Path, rows: list[list[str]]) -> Path:
+def write_html(runs: Sequence[Run], out: Path, rows: list[list[str]]) -> Path:
     head = "".join(f"<th>{html.escape(cell)}</th>" for cell in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
                    for row in rows[1:])
@@ -143,30 +143,35 @@ def write_html(runs: Sequence[dict[str, Any]], out: Path, rows: list[list[str]])
     return path
 
 
-def to_scenario_time(run: dict[str, Any]) -> dict[str, Any]:
+def to_scenario_time(run: Run) -> Run:
     """A compressed load test (time_scale X) in scenario units: latencies times X, rates per
     scenario second (divided by X). Polling and registration delays were compressed by X, so
     this is what the same traffic would show at full scale; service times, which do not
     compress, are inflated with them - fine while they are small against the poll period."""
-    summary = run["summary"]
-    scale = float(summary.get("time_scale") or 1.0)
-    if summary.get("kind") != "loadtest" or scale == 1.0:
+    summary = run.summary
+    if not isinstance(summary, LoadtestSummary) or summary.time_scale == 1.0:
         return run
-    summary = dict(summary)
-    for key in ("latency_s", "ack_latency_s"):
-        if isinstance(summary.get(key), dict):
-            summary[key] = {k: (v * scale if isinstance(v, int | float) and k != "count" else v)
-                            for k, v in summary[key].items()}
-    if isinstance(summary.get("throughput_per_s"), dict):
-        summary["throughput_per_s"] = {k: v / scale for k, v in
-                                       summary["throughput_per_s"].items()}
-    if isinstance(summary.get("requests_per_s"), int | float):
-        summary["requests_per_s"] = summary["requests_per_s"] / scale
-    series = dict(run["timeseries"])
+    scale = summary.time_scale
+
+    def stretched(block: Any) -> Any:
+        return block.model_copy(update={
+            key: value * scale for key, value in block.model_dump().items()
+            if key != "count" and value is not None})
+
+    summary = summary.model_copy(update={
+        "latency_s": stretched(summary.latency_s),
+        "ack_latency_s": stretched(summary.ack_latency_s),
+        "throughput_per_s": summary.throughput_per_s.model_copy(update={
+            "mean": summary.throughput_per_s.mean / scale,
+            "peak": summary.throughput_per_s.peak / scale}),
+        "requests_per_s": summary.requests_per_s / scale,
+        "time_base": "scenario",
+    })
+    series = dict(run.timeseries)
     for column in ("sent_per_s", "delivered_per_s", "requests_per_s"):
         series[column] = [v / scale for v in series.get(column, [])]
-    cdfs = {label: ([x * scale for x in xs], ys) for label, (xs, ys) in run["cdfs"].items()}
-    return {**run, "summary": summary, "timeseries": series, "cdfs": cdfs}
+    cdfs = {label: ([x * scale for x in xs], ys) for label, (xs, ys) in run.cdfs.items()}
+    return run.with_(summary=summary, timeseries=series, cdfs=cdfs)
 
 
 def compare(paths: Sequence[Path], out: Path, scenario_time: bool = False) -> dict[str, Any]:

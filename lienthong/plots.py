@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+
+if TYPE_CHECKING:
+    from lienthong.results import AxisFigures
 
 LEVEL_NAMES = {"1": "central", "2": "province", "3": "district", "4": "commune"}
 
@@ -86,17 +89,17 @@ def throughput_backlog(path: Path, rows: Sequence[Mapping[str, float]], title: s
     plt.close(fig)
 
 
-def axis_utilization(path: Path, axes: Mapping[str, Mapping[str, Any]], title: str,
+def axis_utilization(path: Path, axes: Mapping[str, AxisFigures], title: str,
                      top_n: int = 25) -> None:
     """Busiest axes by utilisation, with mean wait, as horizontal bars."""
-    ranked = sorted(axes.items(), key=lambda item: item[1]["utilization"], reverse=True)[:top_n]
+    ranked = sorted(axes.items(), key=lambda item: item[1].utilization, reverse=True)[:top_n]
     ranked.reverse()
-    names = [f"{name} ({row['workers']} w)" for name, row in ranked]
-    values = [100.0 * row["utilization"] for _, row in ranked]
+    names = [f"{name} ({row.workers} w)" for name, row in ranked]
+    values = [100.0 * row.utilization for _, row in ranked]
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(ranked) + 1.8))
     bars = ax.barh(names, values, color="tab:blue")
     for bar, (_, row) in zip(bars, ranked, strict=True):
-        wait = row["wait_s"]["mean"] or 0.0
+        wait = row.wait_s["mean"] or 0.0
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
                 f" {bar.get_width():.2f}%  wait {wait * 1000:.1f} ms", va="center", fontsize=7)
     ax.set_xlabel("utilisation of the axis's workers over the measurement window (%)")

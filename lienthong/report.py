@@ -46,19 +46,18 @@ def write_report(paths: Sequence[Path], out: Path, scenario_time: bool = False,
         table = (Path(scratch) / "headline.txt").read_text()
         side_by_side = "".join(_inline_png(plot, plot.stem.replace("_", " "))
                                for plot in result["plots"])
-    provenance = [["", *[run["path"].name for run in runs]]]
+    provenance = [["", *[run.path.name for run in runs]]]
     for key in PROVENANCE:
-        provenance.append([key, *[str(run["summary"].get(key, "-")) for run in runs]])
-    versions = sorted({name for run in runs for name in run["summary"].get("versions", {})})
+        provenance.append([key, *[str(getattr(run.summary, key)) for run in runs]])
+    versions = sorted({name for run in runs for name in run.summary.versions})
     for name in versions:
-        provenance.append([name, *[str(run["summary"].get("versions", {}).get(name, "-"))
-                                   for run in runs]])
+        provenance.append([name, *[str(run.summary.versions.get(name, "-")) for run in runs]])
     per_run = []
     for run in runs:
-        own = sorted(run["path"].glob("*.png"))
-        figures = "".join(_inline_png(png, f"{run['path'].name}: {png.stem.replace('_', ' ')}")
+        own = sorted(run.path.glob("*.png"))
+        figures = "".join(_inline_png(png, f"{run.path.name}: {png.stem.replace('_', ' ')}")
                           for png in own)
-        per_run.append(f"<h3>{html.escape(run['path'].name)}</h3>{figures or '<p>no plots</p>'}")
+        per_run.append(f"<h3>{html.escape(run.path.name)}</h3>{figures or '<p>no plots</p>'}")
     heading = html.escape(title or f"lienthong: {len(runs)} runs side by side")
     page = (
         "<!doctype html><html lang='en'><meta charset='utf-8'>"

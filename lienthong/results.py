@@ -1,16 +1,18 @@
-"""The result layout shared by `simulate` and `loadtest`, so `compare` can mix them.
+"""The result contract shared by `simulate`, `loadtest` and `sweep`, so `compare` and `report`
+can mix their runs: typed summaries, and the one place run directories are written and read.
 
 A run directory holds:
 
-- `summary.json`: headline figures. Common keys (both kinds of run):
-  `kind` ("simulation" or "loadtest"), `scenario`, `scenario_sha256`, `seed`, `created`,
-  `versions` {package: version}, `documents`, `deliveries`, `delivered`, `lost`, `in_flight`,
-  `requests_per_s`, `throughput_per_s` {`mean`, `peak`} (deliveries fetched per second),
-  `latency_s` {`p50`, `p90`, `p99`, `max`, `mean`, `mean_ci95`} (end-to-end: intended send ->
-  fetched by the recipient), `ack_latency_s` (same keys, send -> acknowledged),
-  `sla_met_fraction`, `wall_time_s`. Each kind adds its own keys (the simulator `axes`,
-  `events`, `replications`, `simulated_days`; the load test `duplicates`, `intended_send_rate`,
-  `achieved_send_rate`, `late_sends`).
+- `summary.json`: one of the typed summaries below (`SimulationSummary`, `LoadtestSummary`,
+  `SweepSummary`), told apart by `kind`. Every run has its provenance (`kind`, `scenario`,
+  `scenario_sha256`, `seed`, `created`, `versions` {package: version}, `wall_time_s`), and
+  simulations and load tests share the measured `Figures`: `documents`, `deliveries`,
+  `delivered`, `lost`, `in_flight`, `requests_per_s`, `throughput_per_s` {`mean`, `peak`}
+  (deliveries fetched per second), `latency_s` {`p50`, `p90`, `p99`, `max`, `mean`,
+  `mean_ci95`, ...} (end-to-end: intended send -> fetched by the recipient), `ack_latency_s`
+  (same keys, send -> acknowledged), `sla_met_fraction`. Each kind adds its own keys (the
+  simulator `axes`, `events`, `replications`, `simulated_days`; the load test `duplicates`,
+  `intended_send_rate`, `achieved_send_rate`, `late_sends`; a sweep its `points`).
 - `timeseries.csv`: columns `time_s` (scenario time at the start of the bin), `bin_s`,
   `sent_per_s` (documents), `delivered_per_s` (deliveries fetched), `requests_per_s`,
   `backlog` (deliveries accepted and not yet fetched, at the end of the bin).
@@ -19,7 +21,10 @@ A run directory holds:
   per pair of levels (`1-4`: central to commune).
 - PNG plots named after what they show.
 
-Everything here is plain data in, files out; no simulation or load-test logic.
+The summaries are strict: a key the contract does not know, or one it needs and does not find,
+is one clear line naming the file and the key (`read_summary`), so a run written by another
+version is refused rather than misread. Everything here is plain data in, files out; no
+simulation or load-test logic.
 """
 
 from __future__ import annotations
@@ -29,18 +34,216 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from lienthong.errors import UserError
+from topology.scenario_file import format_validation_error
 
 CDF_QUANTILES = np.concatenate([np.linspace(0.0, 0.99, 100), np.linspace(0.991, 1.0, 10)])
 TIMESERIES_COLUMNS = ("time_s", "bin_s", "sent_per_s", "delivered_per_s", "requests_per_s",
                       "backlog")
 TOOLS = ("lienthong", "simpy", "locust", "networkx", "numpy", "vietnamadminunits")
+
+
+# -- the typed summaries -------------------------------------------------------------------------
+
+class Strict(BaseModel):
+    """Unknown keys are errors: the contract is the list of fields, not a suggestion."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Latency(Strict):
+    """Percentiles of a latency in seconds (None when nothing was measured)."""
+
+    p50: float | None
+    p90: float | None
+    p99: float | None
+    max: float | None
+    mean: float | None = None
+    mean_ci95: float | None = None
+    p999: float | None = None
+    count: int | None = None
+
+
+class Throughput(Strict):
+    """Deliveries fetched per second: mean over the measurement window and the busiest bin."""
+
+    mean: float
+    peak: float
+
+
+class Provenance(Strict):
+    """Where a run came from: enough to run it again and to tell two runs apart."""
+
+    kind: str
+    scenario: str
+    scenario_sha256: str
+    seed: int
+    created: str
+    versions: dict[str, str]
+    wall_time_s: float
+
+
+class Figures(Strict):
+    """What simulations and load tests both measure, under the same names."""
+
+    documents: float
+    deliveries: float
+    delivered: float
+    lost: int
+    in_flight: float
+    requests_per_s: float
+    throughput_per_s: Throughput
+    latency_s: Latency
+    ack_latency_s: Latency
+    sla_met_fraction: float | None
+
+
+class AxisFigures(Strict):
+    workers: int
+    utilization: float
+    queue_mean: float
+    wait_s: dict[str, float | None]
+    arrival_rate_per_s: float
+    poll_rate_per_s: float
+    retries: float
+
+
+class NationalCounts(Strict):
+    documents: float
+    deliveries: float
+
+
+class DrainTime(Strict):
+    count: int
+    mean: float
+    max: float
+
+
+class SimulationFigures(Figures):
+    """The simulator's figures (`sim.summary.summarize`), without provenance."""
+
+    replications: int
+    simulated_days: float
+    horizon_s: float
+    warmup_s: float
+    scope: str
+    delivery_mode: str
+    counts_note: str
+    acknowledged: float
+    national_axis: NationalCounts
+    status_packages: float
+    poll_requests_per_s: float
+    latency_by_level_pair_s: dict[str, Latency]
+    latency_by_priority_s: dict[str, Latency]
+    axes: dict[str, AxisFigures]
+    outages_replication_1: dict[str, Any]
+    outages_per_replication: float
+    drain_time_s: dict[str, DrainTime]
+    link_outages: dict[str, Any]
+    link_retries: float
+    drained_at_s: float
+    polls_with_work: float
+    events: int
+    events_per_replication: float
+    simulation_wall_s: float
+
+
+class SimulationSummary(Provenance, SimulationFigures):
+    kind: Literal["simulation"] = "simulation"
+    scenario_file: str
+
+
+class Threshold(Strict):
+    limit: float | None
+    value: float | None
+    ok: bool
+
+
+class LoadtestSummary(Provenance, Figures):
+    """A load test's figures in real seconds (`time_base` "real"), with the time scale it ran
+    at, so `compare --scenario-time` can put it in scenario units."""
+
+    kind: Literal["loadtest"] = "loadtest"
+    duplicates: int
+    unexpected: int
+    status_latency_s: Latency
+    statuses: dict[str, int]
+    intended_send_rate: float
+    scheduled_send_rate: float
+    achieved_send_rate: float
+    late_sends: int
+    late_send_fraction: float
+    failed_sends: int
+    late_polls: int
+    requests: int
+    failures: int
+    failure_ratio: float
+    drained: bool
+    lost_examples: list[Any]
+    outbox: dict[str, Any] | None
+    users: int
+    agencies: dict[str, Any]
+    processes: int
+    time_scale: float
+    time_base: Literal["real", "scenario"]
+    load_s: float
+    shape: str
+    delivery_mode: str
+    poll_interval_s: float
+    target: str
+    bundled_axis: bool
+    thresholds: dict[str, Threshold]
+    passed: bool
+
+
+class SweepPoint(Strict):
+    """One value of the varied key: its headline figures, and the simulator's whole figures."""
+
+    key: str
+    value: str
+    latency_p50_s: float | None
+    latency_p99_s: float | None
+    latency_mean_s: float | None
+    latency_mean_ci95_s: float | None
+    ack_latency_p99_s: float | None
+    sla_met_fraction: float | None
+    max_utilization: float
+    busiest_axis: str
+    national_wait_mean_s: float | None
+    requests_per_s: float
+    in_flight: float
+    summary: SimulationFigures
+
+
+SWEEP_HEADLINES = tuple(name for name in SweepPoint.model_fields
+                        if name not in ("key", "value", "summary"))
+
+
+class SweepSummary(Provenance):
+    kind: Literal["sweep"] = "sweep"
+    key: str
+    points: list[SweepPoint]
+
+
+RunSummary = Annotated[SimulationSummary | LoadtestSummary | SweepSummary,
+                       Field(discriminator="kind")]
+_RUN_SUMMARY: TypeAdapter[Any] = TypeAdapter(RunSummary)
+
+
+def provenance(kind: str, scenario: str, sha256: str, seed: int, wall_time_s: float
+               ) -> dict[str, Any]:
+    """The provenance keys of a run made now with the tools installed here."""
+    return {"kind": kind, "scenario": scenario, "scenario_sha256": sha256, "seed": seed,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "versions": tool_versions(), "wall_time_s": wall_time_s}
 
 
 def tool_versions() -> dict[str, str]:
@@ -52,6 +255,8 @@ def tool_versions() -> dict[str, str]:
             versions[name] = "not installed"
     return versions
 
+
+# -- writing -------------------------------------------------------------------------------------
 
 def default_run_dir(root: Path, scenario: str, kind: str) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -69,59 +274,11 @@ def prepare_run_dir(path: Path) -> Path:
     return path
 
 
-def latency_summary(samples: Sequence[float] | np.ndarray,
-                    replication_means: Sequence[float] = ()) -> dict[str, float | None]:
-    """p50/p90/p99/max/mean of samples, and a 95% CI half-width of the mean across
-    replications (Student t) when there are two or more."""
-    values = np.asarray(samples, dtype=float)
-    if values.size == 0:
-        return {"p50": None, "p90": None, "p99": None, "max": None, "mean": None,
-                "mean_ci95": None}
-    p50, p90, p99 = np.percentile(values, [50, 90, 99])
-    return {"p50": float(p50), "p90": float(p90), "p99": float(p99), "max": float(values.max()),
-            "mean": float(values.mean()), "mean_ci95": ci95_half_width(replication_means)}
-
-
-_T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-          9: 2.262, 10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 25: 2.060, 30: 2.042, 40: 2.021,
-          60: 2.000, 120: 1.980}
-
-
-def t_quantile_975(dof: int) -> float:
-    """Two-sided 95% Student t quantile (table, conservative between entries)."""
-    if dof <= 0:
-        return math.nan
-    for key in sorted(_T_975):
-        if dof <= key:
-            return _T_975[key]
-    return 1.960
-
-
-def ci95_half_width(values: Sequence[float]) -> float | None:
-    data = np.asarray(values, dtype=float)
-    if data.size < 2:
-        return None
-    return float(t_quantile_975(data.size - 1) * data.std(ddof=1) / math.sqrt(data.size))
-
-
-def cdf_points(samples: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    values = np.asarray(samples, dtype=float)
-    if values.size == 0:
-        return np.array([]), np.array([])
-    return np.quantile(values, CDF_QUANTILES), CDF_QUANTILES.copy()
-
-
-def write_summary(path: Path, summary: Mapping[str, Any]) -> None:
-    (path / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False,
-                                                  default=_json_default) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def write_summary(path: Path, summary: SimulationSummary | LoadtestSummary | SweepSummary
+                  ) -> None:
+    """summary.json of a run directory: the typed summary, keys in the contract's order."""
+    data = summary.model_dump(mode="json")
+    (path / "summary.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_timeseries(path: Path, rows: Iterable[Mapping[str, float]]) -> None:
@@ -132,9 +289,18 @@ def write_timeseries(path: Path, rows: Iterable[Mapping[str, float]]) -> None:
             writer.writerow({key: row.get(key, "") for key in TIMESERIES_COLUMNS})
 
 
-def write_cdf(path: Path, samples: Sequence[float] | np.ndarray, label: str = "") -> None:
+def cdf_points(samples: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An empirical CDF at `CDF_QUANTILES` from raw samples (a load test's latencies)."""
+    values = np.asarray(samples, dtype=float)
+    if values.size == 0:
+        return np.array([]), np.array([])
+    return np.quantile(values, CDF_QUANTILES), CDF_QUANTILES.copy()
+
+
+def write_cdf(path: Path, latencies: Sequence[float] | np.ndarray,
+              fractions: Sequence[float] | np.ndarray, label: str = "") -> None:
+    """`latency_cdf.csv` (or `latency_cdf_<label>.csv`): latency in seconds at each fraction."""
     name = f"latency_cdf_{label}.csv" if label else "latency_cdf.csv"
-    latencies, fractions = cdf_points(samples)
     with (path / name).open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["latency_s", "fraction"])
@@ -142,23 +308,55 @@ def write_cdf(path: Path, samples: Sequence[float] | np.ndarray, label: str = ""
             writer.writerow([f"{latency:.6f}", f"{fraction:.4f}"])
 
 
-def read_summary(path: Path) -> dict[str, Any]:
-    """A run directory's summary.json, a JSON object, or a one-line UserError."""
+# -- reading -------------------------------------------------------------------------------------
+
+def read_summary(path: Path) -> SimulationSummary | LoadtestSummary | SweepSummary:
+    """A run directory's typed summary, or a one-line UserError naming the file and key."""
     summary_file = path / "summary.json"
     if not summary_file.is_file():
         raise UserError(f"{path}: not a run directory (no summary.json)")
     try:
-        summary = json.loads(summary_file.read_text())
+        data = json.loads(summary_file.read_text())
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
         raise UserError(f"{summary_file}: not valid JSON: {error}") from None
-    if not isinstance(summary, dict):
-        raise UserError(f"{summary_file}: expected a JSON object, found {type(summary).__name__}")
-    return summary
+    if not isinstance(data, dict):
+        raise UserError(f"{summary_file}: expected a JSON object, found {type(data).__name__}")
+    kind = data.get("kind")
+    if kind not in ("simulation", "loadtest", "sweep"):
+        raise UserError(f"{summary_file}: kind {kind!r} is not a run lienthong writes "
+                        "(expected simulation, loadtest or sweep)")
+    try:
+        return _RUN_SUMMARY.validate_python(data)
+    except ValidationError as error:
+        message = format_validation_error(str(summary_file), error)
+        # pydantic puts the union's tag first in each location: drop it, the file says the kind
+        raise UserError(message.replace(f"{summary_file}: {kind}.", f"{summary_file}: "))\
+            from None
 
 
-def read_run(path: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Run:
+    """A simulation or load-test run directory as `compare` and `report` read it."""
+
+    path: Path
+    summary: SimulationSummary | LoadtestSummary
+    timeseries: dict[str, list[float]] = field(default_factory=dict)
+    cdfs: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.summary.kind
+
+    def with_(self, **changes: Any) -> Run:
+        return replace(self, **changes)
+
+
+def read_run(path: Path) -> Run:
     """Load a run directory for `compare`: its summary, time series and CDFs."""
     summary = read_summary(path)
+    if isinstance(summary, SweepSummary):
+        raise UserError(f"{path}: a sweep; compare and report take simulation and load-test "
+                        "runs (open its sweep.png, or simulate one point)")
     series: dict[str, list[float]] = {column: [] for column in TIMESERIES_COLUMNS}
     if (path / "timeseries.csv").is_file():
         with (path / "timeseries.csv").open() as handle:
@@ -172,4 +370,4 @@ def read_run(path: Path) -> dict[str, Any]:
         with cdf_file.open() as handle:
             rows = list(csv.DictReader(handle))
         cdfs[label] = ([float(r["latency_s"]) for r in rows], [float(r["fraction"]) for r in rows])
-    return {"path": path, "summary": summary, "timeseries": series, "cdfs": cdfs}
+    return Run(path, summary, series, cdfs)

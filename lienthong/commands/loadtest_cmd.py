@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lienthong.commands.sim_options import add_scenario_argument
 from lienthong.errors import UserError
+
+if TYPE_CHECKING:
+    from lienthong.results import LoadtestSummary
 
 LATENCY_KEYS = ("p50", "p90", "p99", "max", "mean", "mean_ci95")
 
@@ -30,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "intended times, poll, fetch, acknowledge and answer; after a drain the ledger "
         "reconciles (lost, duplicates). Exit 1 when a threshold fails.",
     )
-    parser.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    add_scenario_argument(parser)
     parser.add_argument("--target", metavar="URL",
                         help="axis to test (default: a fresh reference axis on 127.0.0.1)")
     parser.add_argument("--admin-token", default=os.environ.get("LIENTHONG_ADMIN_TOKEN"),
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from loadtest.directory import TargetError, check_url
     from loadtest.runner import RunRequest
     from loadtest.runner import run as run_load
-    from loadtest.scenario import ScenarioError
+    from loadtest.scenario import ScenarioError, read_scenario
 
     _check_args(args)
     run_time = parse_duration(args.run_time)
@@ -96,9 +99,13 @@ def run(args: argparse.Namespace) -> int:
         except TargetError as error:
             raise UserError(str(error)) from None
     loaded = load_scenario(args.scenario, args.overrides)  # strict: every section, every key
+    try:  # and what the load test would not play, before a run directory is made
+        read_scenario(loaded.path, args.overrides)
+    except ScenarioError as error:
+        raise UserError(str(error)) from None
     out = args.out or default_run_dir(Path("results"), loaded.scenario.name, "loadtest")
     prepare_run_dir(out)
-    request = RunRequest(scenario=args.scenario, out=out, overrides=list(args.overrides),
+    request = RunRequest(scenario=loaded.path, out=out, overrides=list(args.overrides),
                          target=args.target, admin_token=args.admin_token, users=args.users,
                          spawn_rate=args.spawn_rate, run_time_s=run_time,
                          time_scale=args.time_scale, processes=args.processes,
@@ -112,11 +119,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(error)) from None
     summary = write_run(out, loaded, output, args)
     print(headline(summary))
-    failed = [name for name, check in summary["thresholds"].items() if not check["ok"]]
+    failed = [name for name, check in summary.thresholds.items() if not check.ok]
     if failed:
         for name in failed:
-            check = summary["thresholds"][name]
-            print(f"lienthong loadtest: FAILED {name}: {check['value']} > {check['limit']}",
+            check = summary.thresholds[name]
+            print(f"lienthong loadtest: FAILED {name}: {check.value} > {check.limit}",
                   file=sys.stderr)
         return 1
     return 0
@@ -159,11 +166,19 @@ def _sla_fraction(output: Any, ack_points: list[float], lost: int, deliveries: i
     return within * (deliveries - lost) / deliveries
 
 
-def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace) -> dict[str, Any]:
+def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace
+              ) -> LoadtestSummary:
     from hdrh.histogram import HdrHistogram
 
     from lienthong.compare import plot_run
-    from lienthong.results import tool_versions, write_cdf, write_summary, write_timeseries
+    from lienthong.results import (
+        LoadtestSummary,
+        cdf_points,
+        provenance,
+        write_cdf,
+        write_summary,
+        write_timeseries,
+    )
     from loadtest.latency import quantile_points
 
     raw = output.raw
@@ -174,9 +189,9 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace) -> 
     load_s = settings["load_s"]
     points = {name: quantile_points(HdrHistogram.decode(text.encode()))
               for name, text in raw["histograms"].items()}
-    write_cdf(out, points.get("deliver", []))
+    write_cdf(out, *cdf_points(points.get("deliver", [])))
     if points.get("ack"):
-        write_cdf(out, points["ack"], "ack")
+        write_cdf(out, *cdf_points(points["ack"]), "ack")
     start_of_day = output.context.profile.start_of_day_s
     write_timeseries(out, [{"time_s": start_of_day + row["second"] * settings["time_scale"],
                             "bin_s": settings["time_scale"], "sent_per_s": row["sent_per_s"],
@@ -200,13 +215,9 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace) -> 
     if p99_limit is not None:
         thresholds["p99_latency_s"] = {"limit": p99_limit, "value": p99,
                                        "ok": p99 is not None and p99 <= p99_limit}
-    summary = {
-        "kind": "loadtest",
-        "scenario": loaded.scenario.name,
-        "scenario_sha256": loaded.sha256,
-        "seed": loaded.scenario.seed,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "versions": tool_versions(),
+    summary = LoadtestSummary.model_validate({
+        **provenance("loadtest", loaded.scenario.name, loaded.sha256, loaded.scenario.seed,
+                     output.wall_time_s),
         "documents": rec["documents"].get("edoc", 0),
         "deliveries": edoc_deliveries,
         "delivered": rec["delivered"]["edoc"],
@@ -250,22 +261,21 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace) -> 
         "bundled_axis": output.bundled_axis,
         "thresholds": thresholds,
         "passed": all(check["ok"] for check in thresholds.values()),
-        "wall_time_s": output.wall_time_s,
-    }
+    })
     write_summary(out, summary)
     plot_run(out)
     return summary
 
 
-def headline(summary: dict[str, Any]) -> str:
-    lat = summary["latency_s"]
+def headline(summary: LoadtestSummary) -> str:
+    lat = summary.latency_s
 
     def ms(value: float | None) -> str:
         return "-" if value is None else f"{value * 1000:.1f} ms"
 
-    return (f"documents {summary['documents']}, deliveries {summary['deliveries']}, delivered "
-            f"{summary['delivered']}, lost {summary['lost']}, duplicates "
-            f"{summary['duplicates']}; e2e p50 {ms(lat['p50'])}, p99 {ms(lat['p99'])}; send rate "
-            f"{summary['achieved_send_rate']:.3f}/s achieved vs {summary['intended_send_rate']:.3f}"
-            f"/s intended ({summary['late_sends']} late); failure ratio "
-            f"{summary['failure_ratio']:.4f}; {'PASSED' if summary['passed'] else 'FAILED'}")
+    return (f"documents {summary.documents:.0f}, deliveries {summary.deliveries:.0f}, delivered "
+            f"{summary.delivered:.0f}, lost {summary.lost}, duplicates "
+            f"{summary.duplicates}; e2e p50 {ms(lat.p50)}, p99 {ms(lat.p99)}; send rate "
+            f"{summary.achieved_send_rate:.3f}/s achieved vs {summary.intended_send_rate:.3f}"
+            f"/s intended ({summary.late_sends} late); failure ratio "
+            f"{summary.failure_ratio:.4f}; {'PASSED' if summary.passed else 'FAILED'}")

@@ -8,9 +8,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lienthong.commands.sim_options import add_scenario_argument, add_sim_options, sim_overrides
 from lienthong.errors import UserError
 
 if TYPE_CHECKING:
+    from lienthong.results import SimulationSummary
     from lienthong.scenario import LoadedScenario
     from sim.model import SimInput
 
@@ -23,27 +25,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "processes, warm-up removed, 95% confidence intervals. Writes summary.json, "
         "timeseries.csv, latency CDFs and PNG plots.",
     )
-    parser.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    add_scenario_argument(parser)
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="run directory (default: results/runs/<scenario>-simulation-<time>)")
-    parser.add_argument("--replications", type=int, metavar="N",
-                        help="independent replications (default: the scenario's)")
-    parser.add_argument("--jobs", type=int, metavar="J", default=None,
-                        help="parallel processes (default: as many as CPUs, at most N)")
-    parser.add_argument("--seed", type=int, metavar="S", help="override the scenario's seed")
-    parser.add_argument("--days", type=int, metavar="D",
-                        help="simulate D working days from the calendar's start")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        dest="overrides", help="override a scenario key (repeatable), "
-                        "e.g. --set axis.workers=4")
+    add_sim_options(parser)
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.set_defaults(run=run)
-
-
-def _positive(value: int | None, option: str) -> None:
-    if value is not None and value < 1:
-        raise UserError(f"{option} {value}: must be at least 1")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,16 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.model import NetworkSim, SimInput, SimInputError
     from sim.replications import build, default_jobs, run_replications
 
-    _positive(args.replications, "--replications")
-    _positive(args.jobs, "--jobs")
-    _positive(args.days, "--days")
-    if args.seed is not None and args.seed < 0:
-        raise UserError(f"--seed {args.seed}: must be 0 or more")
-    overrides = list(args.overrides)
-    for key, value in (("simulation.replications", args.replications),
-                       ("scenario.seed", args.seed), ("simulation.days", args.days)):
-        if value is not None:
-            overrides.append(f"{key}={value}")
+    overrides = sim_overrides(args)
     loaded = load_scenario(args.scenario, overrides)
     scenario = loaded.scenario
     out = args.out or results.default_run_dir(Path("results"), scenario.name, "simulation")
@@ -92,21 +71,21 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.scenario}: {error}") from None
     summary = write_run(run_dir, loaded, inp, outcome, time.perf_counter() - started,
                         plots=not args.no_plots)
-    latency = summary["latency_s"]
-    print(f"{scenario.name}: {summary['documents']:,.0f} documents, "
-          f"{summary['deliveries']:,.0f} deliveries "
-          f"(national axis: {summary['national_axis']['documents']:,.0f} / "
-          f"{summary['national_axis']['deliveries']:,.0f}); latency p50 "
-          f"{_fmt(latency['p50'])} p99 {_fmt(latency['p99'])}; SLA met "
-          f"{_pct(summary['sla_met_fraction'])}; {summary['requests_per_s']:,.1f} requests/s")
-    axes = sorted(((name, row) for name, row in summary["axes"].items()
-                   if row["arrival_rate_per_s"] > 0),
-                  key=lambda item: item[1]["utilization"], reverse=True)[:5]
+    latency = summary.latency_s
+    print(f"{scenario.name}: {summary.documents:,.0f} documents, "
+          f"{summary.deliveries:,.0f} deliveries "
+          f"(national axis: {summary.national_axis.documents:,.0f} / "
+          f"{summary.national_axis.deliveries:,.0f}); latency p50 "
+          f"{_fmt(latency.p50)} p99 {_fmt(latency.p99)}; SLA met "
+          f"{_pct(summary.sla_met_fraction)}; {summary.requests_per_s:,.1f} requests/s")
+    axes = sorted(((name, row) for name, row in summary.axes.items()
+                   if row.arrival_rate_per_s > 0),
+                  key=lambda item: item[1].utilization, reverse=True)[:5]
     print("busiest axes:  utilisation   mean wait   requests/s (polls)")
     for name, row in axes:
-        wait = row["wait_s"]["mean"] or 0.0
-        print(f"  {name:<14} {row['utilization']:>9.2%} {wait * 1000:>9.2f} ms "
-              f"{row['arrival_rate_per_s']:>9.1f} ({row['poll_rate_per_s']:.1f})")
+        wait = row.wait_s["mean"] or 0.0
+        print(f"  {name:<14} {row.utilization:>9.2%} {wait * 1000:>9.2f} ms "
+              f"{row.arrival_rate_per_s:>9.1f} ({row.poll_rate_per_s:.1f})")
     print(f"run written to {run_dir}")
     return 0
 
@@ -120,28 +99,21 @@ def _pct(value: float | None) -> str:
 
 
 def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput, outcome: list[dict],
-              wall_s: float, plots: bool = True) -> dict:
+              wall_s: float, plots: bool = True) -> SimulationSummary:
     """summary.json, timeseries.csv, latency CDFs (shared layout), axes.csv and plots."""
     import csv
-    import datetime as dt
 
     from lienthong import results
     from sim.metrics import cdf_s
     from sim.summary import histograms, summarize, timeseries
 
     hists = histograms(outcome)
-    body = summarize(inp, outcome, hists)
-    summary = {
-        "kind": "simulation",
-        "scenario": loaded.scenario.name,
-        "scenario_sha256": loaded.sha256,
+    summary = results.SimulationSummary.model_validate({
+        **results.provenance("simulation", loaded.scenario.name, loaded.sha256,
+                             loaded.scenario.seed, wall_s),
         "scenario_file": str(loaded.path),
-        "seed": loaded.scenario.seed,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "versions": results.tool_versions(),
-        **body,
-        "wall_time_s": wall_s,
-    }
+        **summarize(inp, outcome, hists),
+    })
     results.write_summary(run_dir, summary)
     rows = timeseries(outcome)
     results.write_timeseries(run_dir, rows)
@@ -151,16 +123,16 @@ def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput, outcome: lis
             continue
         values, fractions = cdf_s(hist, results.CDF_QUANTILES)
         cdfs[label] = (values, fractions)
-        _write_cdf(run_dir, "" if label == "all" else label, values, fractions)
+        results.write_cdf(run_dir, values, fractions, "" if label == "all" else label)
     with (run_dir / "axes.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["axis", "workers", "utilization", "queue_mean", "wait_mean_s",
                          "wait_mean_ci95_s", "arrival_rate_per_s", "poll_rate_per_s"])
-        for name, row in summary["axes"].items():
-            writer.writerow([name, row["workers"], f"{row['utilization']:.6f}",
-                             f"{row['queue_mean']:.6f}", row["wait_s"]["mean"],
-                             row["wait_s"]["mean_ci95"], f"{row['arrival_rate_per_s']:.4f}",
-                             f"{row['poll_rate_per_s']:.4f}"])
+        for name, row in summary.axes.items():
+            writer.writerow([name, row.workers, f"{row.utilization:.6f}",
+                             f"{row.queue_mean:.6f}", row.wait_s["mean"],
+                             row.wait_s["mean_ci95"], f"{row.arrival_rate_per_s:.4f}",
+                             f"{row.poll_rate_per_s:.4f}"])
     if plots:
         from lienthong import plots as figures
 
@@ -169,18 +141,7 @@ def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput, outcome: lis
                             f"{name}: delivery latency by sender → recipient level")
         figures.throughput_backlog(run_dir / "throughput_backlog.png", rows,
                                    f"{name}: traffic over time (mean of "
-                                   f"{summary['replications']} replication(s))")
-        figures.axis_utilization(run_dir / "axis_utilization.png", summary["axes"],
+                                   f"{summary.replications} replication(s))")
+        figures.axis_utilization(run_dir / "axis_utilization.png", summary.axes,
                                  f"{name}: busiest axes")
     return summary
-
-
-def _write_cdf(run_dir: Path, label: str, values: list[float], fractions: list[float]) -> None:
-    import csv
-
-    name = f"latency_cdf_{label}.csv" if label else "latency_cdf.csv"
-    with (run_dir / name).open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["latency_s", "fraction"])
-        for value, fraction in zip(values, fractions, strict=True):
-            writer.writerow([f"{value:.6f}", f"{fraction:.4f}"])

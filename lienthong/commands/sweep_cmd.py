@@ -6,14 +6,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lienthong.commands.sim_options import add_scenario_argument, add_sim_options, sim_overrides
 from lienthong.errors import UserError
 
-HEADLINES = ("latency_p50_s", "latency_p99_s", "latency_mean_s", "latency_mean_ci95_s",
-             "ack_latency_p99_s", "sla_met_fraction", "max_utilization", "busiest_axis",
-             "national_wait_mean_s", "requests_per_s", "in_flight")
-
+if TYPE_CHECKING:
+    from lienthong.results import SweepPoint
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -21,20 +20,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="simulate a scenario for several values of one key (e.g. axis.workers)",
         description="Run `simulate` for each value of one scenario key, with common random "
         "numbers (same seed, same streams), and tabulate the headline figures: "
-        "sweep.csv, sweep.json and sweep.png.",
+        "sweep.csv, summary.json and sweep.png.",
     )
-    parser.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    add_scenario_argument(parser)
     parser.add_argument("--vary", required=True, metavar="KEY=V1,V2,...",
-                        help="the key and its values, e.g. axis.workers=1,2,4,8")
+                        help="the key and its values, e.g. axis.workers=1,2,4,8 (required)")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="output directory (default: results/runs/<scenario>-sweep-<time>)")
-    parser.add_argument("--replications", type=int, metavar="N")
-    parser.add_argument("--jobs", type=int, metavar="J")
-    parser.add_argument("--seed", type=int, metavar="S")
-    parser.add_argument("--days", type=int, metavar="D")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        dest="overrides", help="override a scenario key for every point")
-    parser.add_argument("--quiet", action="store_true")
+    add_sim_options(parser)
+    parser.add_argument("--quiet", action="store_true", help="no progress output (default: "
+                        "progress on stderr)")
     parser.set_defaults(run=run)
 
 
@@ -54,15 +49,8 @@ def run(args: argparse.Namespace) -> int:
     from sim.sweep import run_sweep
 
     key, values = parse_vary(args.vary)
-    for option, value in (("--replications", args.replications), ("--jobs", args.jobs),
-                          ("--days", args.days)):
-        if value is not None and value < 1:
-            raise UserError(f"{option} {value}: must be at least 1")
-    common = list(args.overrides)
-    for name, value in (("simulation.replications", args.replications),
-                        ("scenario.seed", args.seed), ("simulation.days", args.days)):
-        if value is not None:
-            common.append(f"{name}={value}")
+    common = sim_overrides(args)
+    base = load_scenario(args.scenario, common)  # the sweep's provenance: before --vary
     points: list[SimInput] = []
     loaded = None
     for value in values:
@@ -90,41 +78,44 @@ def run(args: argparse.Namespace) -> int:
     outcome = run_sweep(points, replications, jobs, say)
     rows = [headline(key, value, inp, res) for value, inp, res in zip(values, points, outcome,
                                                                      strict=True)]
-    write_sweep(out, loaded, key, rows, time.perf_counter() - started)
+    write_sweep(out, base, key, rows, time.perf_counter() - started)
     for row in rows:
-        print(f"{key}={row['value']}: latency p99 {row['latency_p99_s']} s, SLA met "
-              f"{row['sla_met_fraction']}, busiest axis {row['busiest_axis']} at "
-              f"{row['max_utilization']:.1%}")
+        print(f"{key}={row.value}: latency p99 {row.latency_p99_s} s, SLA met "
+              f"{row.sla_met_fraction}, busiest axis {row.busiest_axis} at "
+              f"{row.max_utilization:.1%}")
     print(f"sweep written to {out}")
     return 0
 
 
-def headline(key: str, value: str, inp: Any, replications: list[dict]) -> dict[str, Any]:
+def headline(key: str, value: str, inp: Any, replications: list[dict]) -> SweepPoint:
+    from lienthong.results import SimulationFigures, SweepPoint
     from sim.summary import histograms, summarize
 
-    summary = summarize(inp, replications, histograms(replications))
-    axes = summary["axes"]
-    busiest = max(axes, key=lambda name: axes[name]["utilization"])
-    return {
-        "key": key, "value": value,
-        "latency_p50_s": summary["latency_s"]["p50"],
-        "latency_p99_s": summary["latency_s"]["p99"],
-        "latency_mean_s": summary["latency_s"]["mean"],
-        "latency_mean_ci95_s": summary["latency_s"]["mean_ci95"],
-        "ack_latency_p99_s": summary["ack_latency_s"]["p99"],
-        "sla_met_fraction": summary["sla_met_fraction"],
-        "max_utilization": axes[busiest]["utilization"],
-        "busiest_axis": busiest,
-        "national_wait_mean_s": axes["axis:national"]["wait_s"]["mean"],
-        "requests_per_s": summary["requests_per_s"],
-        "in_flight": summary["in_flight"],
-        "summary": summary,
-    }
+    summary = SimulationFigures.model_validate(
+        summarize(inp, replications, histograms(replications)))
+    axes = summary.axes
+    busiest = max(axes, key=lambda name: axes[name].utilization)
+    national = axes.get("axis:national")
+    return SweepPoint(
+        key=key, value=value,
+        latency_p50_s=summary.latency_s.p50,
+        latency_p99_s=summary.latency_s.p99,
+        latency_mean_s=summary.latency_s.mean,
+        latency_mean_ci95_s=summary.latency_s.mean_ci95,
+        ack_latency_p99_s=summary.ack_latency_s.p99,
+        sla_met_fraction=summary.sla_met_fraction,
+        max_utilization=axes[busiest].utilization,
+        busiest_axis=busiest,
+        national_wait_mean_s=national.wait_s["mean"] if national else None,
+        requests_per_s=summary.requests_per_s,
+        in_flight=summary.in_flight,
+        summary=summary,
+    )
 
 
-def write_sweep(out: Path, loaded: Any, key: str, rows: list[dict], wall_s: float) -> None:
+def write_sweep(out: Path, loaded: Any, key: str, rows: list[SweepPoint], wall_s: float) -> None:
+    """summary.json (the typed `SweepSummary`), sweep.csv (one row per value) and sweep.png."""
     import csv
-    import json
 
     import matplotlib
 
@@ -135,28 +126,27 @@ def write_sweep(out: Path, loaded: Any, key: str, rows: list[dict], wall_s: floa
 
     with (out / "sweep.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["key", "value", *HEADLINES])
+        writer.writerow(["key", "value", *results.SWEEP_HEADLINES])
         for row in rows:
-            writer.writerow([row["key"], row["value"], *(row[h] for h in HEADLINES)])
-    (out / "sweep.json").write_text(json.dumps({
-        "kind": "sweep", "scenario": loaded.scenario.name, "key": key,
-        "seed": loaded.scenario.seed, "versions": results.tool_versions(),
-        "wall_time_s": wall_s,
-        "points": [{k: v for k, v in row.items()} for row in rows],
-    }, indent=2, default=str) + "\n")
-    labels = [row["value"] for row in rows]
+            writer.writerow([row.key, row.value,
+                             *(getattr(row, h) for h in results.SWEEP_HEADLINES)])
+    scenario = loaded.scenario
+    results.write_summary(out, results.SweepSummary(
+        **results.provenance("sweep", scenario.name, loaded.sha256, scenario.seed, wall_s),
+        key=key, points=rows))
+    labels = [row.value for row in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     for name, field in (("p50", "latency_p50_s"), ("p99", "latency_p99_s"),
                         ("ack p99", "ack_latency_p99_s")):
-        left.plot(labels, [row[field] or 0.0 for row in rows], marker="o", label=name)
+        left.plot(labels, [getattr(row, field) or 0.0 for row in rows], marker="o", label=name)
     left.set_xlabel(key)
     left.set_ylabel("end-to-end latency (s)")
     left.set_yscale("log")
     left.grid(True, which="both", alpha=0.3)
     left.legend(fontsize=8)
-    right.plot(labels, [100 * row["max_utilization"] for row in rows], marker="o",
+    right.plot(labels, [100 * row.max_utilization for row in rows], marker="o",
                color="tab:red", label="busiest axis utilisation")
-    right.plot(labels, [100 * (row["sla_met_fraction"] or 0.0) for row in rows], marker="s",
+    right.plot(labels, [100 * (row.sla_met_fraction or 0.0) for row in rows], marker="s",
                color="tab:green", label="SLA met")
     right.set_xlabel(key)
     right.set_ylabel("percent")

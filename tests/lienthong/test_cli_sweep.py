@@ -26,7 +26,11 @@ def test_more_workers_less_waiting_same_traffic(tmp_path: Path, scenarios_dir: P
     assert float(rows[1]["max_utilization"]) == pytest.approx(
         float(rows[0]["max_utilization"]) * 4 / 6, rel=0.01)  # same work, edges aside
     assert (out / "sweep.png").stat().st_size > 10_000
-    assert (out / "sweep.json").is_file()
+    from lienthong.results import SweepSummary, read_summary
+
+    summary = read_summary(out)  # the typed contract: every point's whole figures
+    assert isinstance(summary, SweepSummary) and summary.key == "axis.workers"
+    assert [point.summary.axes["axis:national"].workers for point in summary.points] == [4, 6]
 
 
 @pytest.mark.parametrize(("vary", "message"), [

@@ -4,16 +4,14 @@ import pytest
 
 from lienthong.calibrate import calibrate, parse_prometheus, server_means, to_toml
 from lienthong.errors import UserError
+from tests.lienthong.runs import write_run
 
 HEADER = ("Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
           "Min Response Time,Max Response Time,Average Content Size,Requests/s\n")
 
 
 def make_run(path, send_s, send_bytes, kind="loadtest"):
-    path.mkdir()
-    (path / "summary.json").write_text(json.dumps({"kind": kind, "scenario": "t",
-                                                   "requests_per_s": 10.0,
-                                                   "delivery_mode": "poll"}))
+    write_run(path, kind, scenario="t", requests_per_s=10.0, delivery_mode="poll")
     metrics = []
     for op, mean, count in [("send", send_s, 100), ("fetch", 0.002, 300), ("ack", 0.001, 300),
                             ("inbox_count", 0.0005, 1000)]:
