@@ -6,10 +6,12 @@ real (wall-clock) seconds unless they say "scenario".
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from loadtest.shapes import AnyShape
+from loadtest.shapes.day import DayShape
 from topology.config import StrictModel
 
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -30,22 +32,19 @@ class LoadTestConfig(StrictModel):
     time_scale: Positive = Field(
         default=48.0, description="Simulated seconds per real second (a working day in 10 min)."
     )
-    shape: Literal["day", "constant", "step", "spike"] = Field(
-        default="day",
-        description="day: the calendar's working-day profile compressed by time_scale; "
-        "constant: the nominal rate throughout; step: the rate rises by step_increase every "
-        "step_s (find the knee); spike: spike_factor times the rate for spike_duration_s.",
+    shape: AnyShape = Field(
+        default_factory=DayShape,
+        description="How the send rate moves (loadtest/shapes/): a bare name (shape = \"step\") "
+        "or a table with kind and that shape's own keys ([loadtest.shape] kind = \"spike\", "
+        "factor = 3). day: the calendar's working day compressed by time_scale; constant: the "
+        "nominal rate throughout; step: the rate rises step by step (find the knee); spike: a "
+        "burst.",
     )
     start_of_day: str = Field(
         default="", pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d$",
         description="Scenario time of day the run starts at (HH:MM); default: the start of the "
         "first working period.",
     )
-    step_s: Positive = 10.0
-    step_increase: Positive = 0.5
-    spike_at_s: NonNegative = 20.0
-    spike_duration_s: Positive = 10.0
-    spike_factor: Annotated[float, Field(ge=1.0, le=1000.0)] = 5.0
     poll_interval_s: Positive | None = Field(
         default=None,
         description="Real seconds between inbox polls; default delivery.poll_interval_s / "
@@ -70,10 +69,13 @@ class LoadTestConfig(StrictModel):
     max_failure_ratio: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
     max_lost: Annotated[int, Field(ge=0)] = Field(default=0, description="Fail above this loss.")
 
+    @field_validator("shape", mode="before")
+    @classmethod
+    def _bare_name(cls, value: Any) -> Any:
+        """`shape = "step"` is short for `[loadtest.shape] kind = "step"` with its defaults."""
+        return {"kind": value} if isinstance(value, str) else value
+
     @model_validator(mode="after")
-    def _spike_inside_run(self) -> LoadTestConfig:
-        if self.shape == "spike" and self.spike_at_s >= self.run_time_s:
-            raise ValueError(
-                f"spike_at_s ({self.spike_at_s:g}) is not before run_time_s ({self.run_time_s:g})"
-            )
+    def _shape_fits_the_run(self) -> LoadTestConfig:
+        self.shape.check(self.run_time_s)
         return self

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from loadtest.agents import Plan, make_plan
 from loadtest.collector import Collector
 from loadtest.scenario import LoadScenario
-from loadtest.shapes import RateProfile
+from loadtest.shapes import Clock, RateProfile
 from topology.build import Topology, build_topology
 from topology.calendar import WorkCalendar
 
@@ -107,11 +107,9 @@ def make_profile(scenario: LoadScenario, settings: Settings, calendar: WorkCalen
         start = int(hours) * 3600.0 + int(minutes) * 60.0
     else:
         start = periods[0][0]
-    return RateProfile(kind=lt.shape, load_s=settings.load_s, time_scale=settings.time_scale,
-                       start_of_day_s=start, periods=periods,
-                       day_factor=calendar.rate_factor(calendar.days[0]), step_s=lt.step_s,
-                       step_increase=lt.step_increase, spike_at_s=lt.spike_at_s,
-                       spike_duration_s=lt.spike_duration_s, spike_factor=lt.spike_factor)
+    return RateProfile(lt.shape, Clock(load_s=settings.load_s, time_scale=settings.time_scale,
+                                       start_of_day_s=start, periods=periods,
+                                       day_factor=calendar.rate_factor(calendar.days[0])))
 
 
 def build_context(scenario: LoadScenario, settings: Settings, role: str) -> RunContext:

@@ -34,6 +34,11 @@ from topology.scenario_file import (
 ScenarioError = ScenarioFileError
 """A scenario the load generator cannot use; the message is one line naming the problem."""
 
+IGNORED_SECTIONS = ("traffic", "broadcasts", "failures")
+"""Sections that change what the simulator models and that the load test cannot play: it sends
+the calendar's demand from real agency systems to a real axis, and injects no failures. A run
+that dropped them silently would measure another question than the scenario asks."""
+
 
 @dataclass(frozen=True)
 class LoadScenario:
@@ -49,6 +54,12 @@ class LoadScenario:
 
 def from_data(data: dict[str, Any], source: str = "scenario") -> LoadScenario:
     """Validate the sections the load generator uses; raise `ScenarioError` on the first problem."""
+    ignored = [f"[{name}]" for name in IGNORED_SECTIONS if name in data]
+    if ignored:
+        raise ScenarioError(
+            f"{source}: {', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} not played "
+            "by the load test (it sends the calendar's demand and injects no failures); "
+            "remove it, or ask `lienthong simulate`")
     meta = data.get("scenario", {})
     name = str(meta.get("name", Path(source).stem))
     seed = meta.get("seed", 1)

@@ -21,7 +21,7 @@ def test_reads_a_bundled_scenario_with_overrides():
                              ["loadtest.users=7", "delivery.poll_interval_s=30",
                               "loadtest.shape=step"])
     assert scenario.name == "target-2020" and scenario.seed == 2020
-    assert scenario.loadtest.users == 7 and scenario.loadtest.shape == "step"
+    assert scenario.loadtest.users == 7 and scenario.loadtest.shape.kind == "step"
     assert scenario.delivery.poll_interval_s == 30.0
 
 
@@ -40,3 +40,15 @@ def test_bad_overrides_are_one_clear_line(override, fragment):
 def test_missing_file(tmp_path):
     with pytest.raises(ScenarioError, match="no such scenario file"):
         read_scenario(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(("scenario", "overrides", "sections"), [
+    ("validation/mmc.toml", [], "[traffic] is"),
+    ("target-2020.toml", ["failures.mtbf_hours=2"], "[failures] is"),
+    ("validation/jackson.toml", ["broadcasts=[]"], "[traffic], [broadcasts] are"),
+])
+def test_sections_the_load_test_would_ignore_are_refused(scenario, overrides, sections):
+    with pytest.raises(ScenarioError) as caught:
+        read_scenario(ROOT / "scenarios" / scenario, overrides)
+    message = str(caught.value)
+    assert f"{sections} not played by the load test" in message and "\n" not in message

@@ -1,15 +1,21 @@
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
-from loadtest.shapes import RateProfile, arrivals
+from loadtest.config import LoadTestConfig
+from loadtest.shapes import SHAPES, Clock, RateProfile, arrivals
+from loadtest.shapes.constant import ConstantShape
+from loadtest.shapes.day import DayShape
+from loadtest.shapes.spike import SpikeShape
+from loadtest.shapes.step import StepShape
 
 PERIODS = ((27000.0, 41400.0), (46800.0, 61200.0))  # 07:30-11:30, 13:00-17:00
 
 
-def profile(kind="day", **kw):
-    base = dict(kind=kind, load_s=600.0, time_scale=48.0, start_of_day_s=27000.0,
-                periods=PERIODS)
-    return RateProfile(**{**base, **kw})
+def profile(shape=None, load_s=600.0, day_factor=1.0):
+    return RateProfile(shape or DayShape(), Clock(load_s=load_s, time_scale=48.0,
+                                                  start_of_day_s=27000.0, periods=PERIODS,
+                                                  day_factor=day_factor))
 
 
 def test_day_profile_is_a_working_day_compressed():
@@ -22,19 +28,24 @@ def test_day_profile_is_a_working_day_compressed():
     assert p.mean() == pytest.approx(1.3 * (600 - lunch) / 600, rel=1e-3)
 
 
-def test_step_and_spike():
-    step = profile("step", load_s=30.0, step_s=10.0, step_increase=0.5)
+def test_constant_step_and_spike():
+    assert profile(ConstantShape(), day_factor=0.7).multiplier(400.0) == 0.7  # through lunch
+    step = profile(StepShape(every_s=10.0, increase=0.5), load_s=30.0)
     assert [step.multiplier(t) for t in (1, 11, 21)] == [1.0, 1.5, 2.0]
     assert step.peak() >= 2.0
-    spike = profile("spike", load_s=30.0, spike_at_s=10.0, spike_duration_s=5.0,
-                    spike_factor=4.0)
+    spike = profile(SpikeShape(at_s=10.0, duration_s=5.0, factor=4.0), load_s=30.0)
     assert [spike.multiplier(t) for t in (9.9, 10.0, 14.9, 15.0)] == [1.0, 4.0, 4.0, 1.0]
+
+
+def test_every_shape_peaks_above_its_multiplier():
+    for shape in SHAPES:
+        p = profile(shape(), load_s=120.0, day_factor=1.2)
+        assert max(p.multiplier(t / 10) for t in range(1200)) <= p.peak()
 
 
 def test_arrivals_are_poisson_at_the_intended_rate_and_follow_the_shape():
     rng = np.random.default_rng(5)
-    p = profile("spike", load_s=200.0, spike_at_s=100.0, spike_duration_s=50.0,
-                spike_factor=3.0)
+    p = profile(SpikeShape(at_s=100.0, duration_s=50.0, factor=3.0), load_s=200.0)
     times = np.array(list(arrivals(5.0, p, rng)))
     assert times.min() >= 0 and times.max() < 200.0
     outside = np.count_nonzero(times < 100) / 100.0
@@ -47,3 +58,21 @@ def test_arrivals_are_poisson_at_the_intended_rate_and_follow_the_shape():
 
 def test_no_rate_no_arrivals():
     assert list(arrivals(0.0, profile(), np.random.default_rng(1))) == []
+
+
+def test_the_scenario_picks_a_shape_by_kind_with_its_own_keys():
+    config = LoadTestConfig.model_validate({"shape": {"kind": "spike", "factor": 3}})
+    assert isinstance(config.shape, SpikeShape) and config.shape.factor == 3.0
+    assert isinstance(LoadTestConfig.model_validate({"shape": "step"}).shape, StepShape)
+    assert isinstance(LoadTestConfig().shape, DayShape)
+
+
+@pytest.mark.parametrize(("shape", "fragment"), [
+    ({"kind": "step", "factor": 3}, "shape.step.factor"),  # a spike's key on a step: unknown
+    ({"kind": "square"}, "'day', 'constant', 'step', 'spike'"),
+    ({"kind": "spike", "at_s": 90}, "shape.at_s (90) is not before run_time_s (60)"),
+])
+def test_a_shape_refuses_what_it_does_not_know(shape, fragment):
+    with pytest.raises(ValidationError) as caught:
+        LoadTestConfig.model_validate({"shape": shape})
+    assert fragment in str(caught.value)
