@@ -90,9 +90,40 @@ def validate_scenario(data: dict[str, Any], source: str) -> Scenario:
         raise UserError(format_validation_error(source, error)) from None
 
 
-def load_scenario(path: str | Path, overrides: list[str] | None = None) -> LoadedScenario:
-    """Read, override and validate a scenario file; every failure is a `UserError`."""
+def bundled_dir() -> Path:
+    """Where the bundled scenarios are: installed, `lienthong/bundled/` (pyproject maps the
+    top-level scenarios/ folder there); in a checkout or an editable install, scenarios/ beside
+    the package."""
+    package = Path(__file__).resolve().parent
+    installed = package / "bundled"
+    return installed if installed.is_dir() else package.parent / "scenarios"
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Bundled scenarios by name: the file's path below scenarios/ without `.toml`
+    (`target-2020`, `validation/mmc`)."""
+    root = bundled_dir()
+    return {path.relative_to(root).with_suffix("").as_posix(): path
+            for path in sorted(root.rglob("*.toml"))}
+
+
+def resolve_scenario(path: str | Path) -> Path:
+    """A scenario file as given, or a bundled scenario by name from any directory; an unknown
+    name is one line listing the known ones."""
     path = Path(path)
+    if path.exists() or path.suffix:
+        return path
+    bundled = bundled_scenarios()
+    if path.as_posix() in bundled:
+        return bundled[path.as_posix()]
+    raise UserError(f"{path}: no such scenario file or bundled scenario (bundled: "
+                    f"{', '.join(bundled) or 'none installed'})")
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> LoadedScenario:
+    """Read, override and validate a scenario file (a path, or a bundled scenario's name);
+    every failure is a `UserError`."""
+    path = resolve_scenario(path)
     try:
         data = apply_overrides(read_toml(path), overrides or [])
     except ScenarioFileError as error:

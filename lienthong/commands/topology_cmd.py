@@ -7,6 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
+from lienthong.commands.sim_options import add_scenario_argument
 from lienthong.errors import UserError
 
 
@@ -17,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Build the four-level network of a scenario and print a table per level "
         "(agencies, connected, documents and deliveries per working day).",
     )
-    parser.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    add_scenario_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     parser.add_argument("--export", type=Path, metavar="FILE.graphml",
                         help="write the graph as GraphML")

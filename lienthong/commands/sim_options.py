@@ -1,0 +1,52 @@
+"""The options `simulate` and `sweep` share (and `frontier` may): how many replications, on
+how many processes, which seed, how many days, which keys overridden. One definition, so the
+help texts and the checks cannot drift apart."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from lienthong.errors import UserError
+
+SCENARIO_HELP = ("scenario file (TOML), or a bundled scenario by name: baseline-2019, "
+                 "target-2020, reform-2025, validation/mmc, validation/jackson")
+
+
+def add_sim_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--replications", type=int, metavar="N",
+                        help="independent replications (default: the scenario's "
+                        "simulation.replications)")
+    parser.add_argument("--jobs", type=int, metavar="J",
+                        help="parallel processes (default: as many as CPUs, at most the "
+                        "replications to run)")
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="seed of every random stream (default: the scenario's "
+                        "scenario.seed)")
+    parser.add_argument("--days", type=int, metavar="D",
+                        help="simulate D working days from the calendar's start (default: "
+                        "the scenario's simulation.days, else its whole calendar)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        dest="overrides", help="override a scenario key (repeatable; default: "
+                        "none), e.g. --set axis.workers=4")
+
+
+def sim_overrides(args: argparse.Namespace) -> list[str]:
+    """The `--set` overrides with --replications/--seed/--days folded in; bad numbers are one
+    line each."""
+    for option, value in (("--replications", args.replications), ("--jobs", args.jobs),
+                          ("--days", args.days)):
+        if value is not None and value < 1:
+            raise UserError(f"{option} {value}: must be at least 1")
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed {args.seed}: must be 0 or more")
+    overrides = list(args.overrides)
+    for key, value in (("simulation.replications", args.replications),
+                       ("scenario.seed", args.seed), ("simulation.days", args.days)):
+        if value is not None:
+            overrides.append(f"{key}={value}")
+    return overrides
+
+
+def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", type=Path, help=SCENARIO_HELP)
