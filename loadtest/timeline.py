@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-COLUMNS = ("sent", "delivered", "requests", "accepted_deliveries", "fetches")
-
 
 class Timeline:
     def __init__(self) -> None:

@@ -45,10 +45,6 @@ class ParsedCode:
     def depth(self) -> int:
         return 1 + len(self.path)
 
-    @property
-    def body_kind(self) -> str:
-        return {"G": "central", "H": "province", "K": "province_council"}[self.body[0]]
-
 
 def format_code(form: Form, body: str, path: tuple[int, ...] = ()) -> str:
     """Write a code; raises `CodeError` if the levels do not fit the chosen form."""

@@ -27,8 +27,6 @@ from topology.agencies import Agency
 from topology.config import KIND_LEVEL, DemandConfig
 from topology.network import Network
 
-DIRECTIONS = ("down", "up", "across")
-PRIORITIES = ("normal", "urgent", "very_urgent", "flash")
 GOVERNMENT_OFFICE = "G22"
 
 

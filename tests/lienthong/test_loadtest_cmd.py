@@ -17,6 +17,7 @@ from lienthong.errors import UserError
 from loadtest.context import build_context, resolve_settings
 from loadtest.scenario import read_scenario
 from loadtest.shapes import arrivals
+from tests.lienthong.runs import write_run
 from topology.streams import stream
 
 pytestmark = pytest.mark.slow
@@ -96,11 +97,9 @@ def test_a_failed_threshold_exits_non_zero(axis, tiny_scenario, tmp_path):
 
 def test_compare_lays_runs_side_by_side(bundled_two_processes, tmp_path):
     out, _ = bundled_two_processes
-    fake_sim = tmp_path / "sim"
-    fake_sim.mkdir()
-    (fake_sim / "summary.json").write_text(json.dumps(
-        {"kind": "simulation", "scenario": "tiny", "documents": 5, "deliveries": 15,
-         "latency_s": {"p50": 0.3, "p99": 0.6, "mean": 0.31}}))
+    fake_sim = write_run(tmp_path / "sim", "simulation", scenario="tiny", documents=5,
+                         deliveries=15, latency_s={"p50": 0.3, "p90": 0.5, "p99": 0.6,
+                                                   "max": 0.7, "mean": 0.31})
     (fake_sim / "latency_cdf.csv").write_text("latency_s,fraction\n0.1,0.0\n0.3,0.5\n0.6,1.0\n")
     report = tmp_path / "compare"
     done = subprocess.run([sys.executable, "-m", "lienthong", "compare", str(out),
@@ -136,3 +135,12 @@ def test_bad_target_url_is_refused_before_a_run_directory_is_made(tiny_scenario,
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith("lienthong: error: target 'notaurl'")
     assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_a_section_the_load_test_would_ignore_is_refused_before_a_run_directory(tmp_path):
+    out = tmp_path / "run"
+    done = loadtest(str(Path(__file__).parents[2] / "scenarios/validation/mmc.toml"),
+                    "--out", str(out), timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "[traffic] is not played by the load test" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not out.exists()

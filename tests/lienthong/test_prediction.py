@@ -17,7 +17,7 @@ import pytest
 from lienthong.calibrate import calibrate, overrides
 
 pytestmark = pytest.mark.slow
-LOOP = Path(__file__).parent / "data" / "loop.toml"
+LOOP = Path(__file__).parents[1] / "loadtest" / "data" / "loop.toml"
 
 
 def lienthong(*args: str) -> subprocess.CompletedProcess:
