@@ -8,7 +8,7 @@ up with a simulated one, and the headline table shows each run's time scale besi
 
 from __future__ import annotations
 
-import html
+import datetime as dt
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,7 +55,12 @@ def _format(value: Any, digits: int | None) -> str:
 
 
 def label(run: Run) -> str:
-    return f"{run.summary.scenario} ({run.kind}) {run.path.name}"
+    """A run's name in tables and legends: its directory, with the scenario and kind added
+    only when the directory's name does not already say them."""
+    name = run.path.name
+    if name.startswith(run.summary.scenario) and run.kind in name:
+        return name
+    return f"{run.summary.scenario} ({run.kind}, {name})"
 
 
 def headline_rows(runs: Sequence[Run]) -> list[list[str]]:
@@ -72,75 +77,28 @@ def format_table(rows: list[list[str]]) -> str:
                      for row in rows)
 
 
-def _figure(runs: Sequence[Run], path: Path, what: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for run in runs:
-        name = label(run)
-        if what == "cdf":
-            xs, ys = run.cdfs.get("all", ([], []))
-            if xs:
-                ax.plot(xs, ys, label=name)
-        else:
-            series = run.timeseries
-            column = "delivered_per_s" if what == "throughput" else "backlog"
-            if series["time_s"]:
-                hours = [t / 3600.0 for t in series["time_s"]]
-                ax.plot(hours, series[column], label=name)
-    if what == "cdf":
-        ax.set_xscale("log")
-        ax.set_xlabel("end-to-end latency, intended send -> fetched (s)")
-        ax.set_ylabel("fraction of deliveries")
-        ax.set_title("End-to-end delivery latency")
-    else:
-        ax.set_xlabel("scenario time (hours since midnight of the first day)")
-        ax.set_ylabel("deliveries fetched per second" if what == "throughput"
-                      else "deliveries accepted, not yet fetched")
-        ax.set_title("Throughput over time" if what == "throughput" else "Backlog over time")
-    ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-PLOTS = (("cdf", "latency_cdf.png"), ("throughput", "throughput.png"), ("backlog", "backlog.png"))
-
-
 def plot_runs(runs: Sequence[Run], out: Path) -> list[Path]:
+    """The report's small multiples as PNG files: one panel per run, each on its own time base
+    (so a load test in real seconds never sits on an axis of scenario hours), shared scales."""
+    from lienthong import report_figures as figures
+    from lienthong.report import context_of
+
+    contexts = [context_of(run) for run in runs]
+    drawn = {
+        "latency_cdf.png": figures.latency_cdfs(runs, contexts),
+        "throughput.png": figures.traffic(runs, contexts, "delivered_per_s", "deliveries/s"),
+        "backlog.png": figures.traffic(runs, contexts, "backlog", "deliveries not yet fetched"),
+    }
     paths = []
-    for what, name in PLOTS:
-        path = out / name
-        _figure(runs, path, what)
-        paths.append(path)
+    for name, png in drawn.items():
+        (out / name).write_bytes(png)
+        paths.append(out / name)
     return paths
 
 
 def plot_run(path: Path) -> list[Path]:
     """The plots of one run, in its own directory."""
     return plot_runs([read_run(path)], path)
-
-
-def write_html(runs: Sequence[Run], out: Path, rows: list[list[str]]) -> Path:
-    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in rows[0])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-                   for row in rows[1:])
-    images = "".join(f'<p><img src="{name}" alt="{what}"></p>' for what, name in PLOTS)
-    page = (
-        "<!doctype html><meta charset='utf-8'><title>lienthong compare</title>"
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style>"
-        f"<h1>lienthong: {len(runs)} runs side by side</h1>"
-        f"<table><tr>{head}</tr>{body}</table>{images}"
-    )
-    path = out / "report.html"
-    path.write_text(page)
-    return path
 
 
 def to_scenario_time(run: Run) -> Run:
@@ -174,18 +132,33 @@ def to_scenario_time(run: Run) -> Run:
     return run.with_(summary=summary, timeseries=series, cdfs=cdfs)
 
 
-def compare(paths: Sequence[Path], out: Path, scenario_time: bool = False) -> dict[str, Any]:
+def default_out(root: Path = Path("results/compare")) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return root / f"compare-{stamp}"
+
+
+def compare(paths: Sequence[Path], out: Path | None = None,
+            scenario_time: bool = False) -> dict[str, Any]:
+    """Plots, headline.txt and a self-contained report.html of the runs in `out` (default
+    results/compare/compare-<time>); a directory that already holds a comparison is refused,
+    never overwritten."""
+    from lienthong.report import render
+
     if not paths:
         raise UserError("compare: give at least one run directory")
     runs = [read_run(Path(path)) for path in paths]
-    if scenario_time:
-        runs = [to_scenario_time(run) for run in runs]
+    out = out or default_out()
+    if (out / "headline.txt").exists() or (out / "report.html").exists():
+        raise UserError(f"{out}: already holds a comparison; choose another --out")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"{out}: cannot create output directory: {error.strerror}") from None
-    rows = headline_rows(runs)
-    plots = plot_runs(runs, out)
+    shown = [to_scenario_time(run) for run in runs] if scenario_time else runs
+    rows = headline_rows(shown)
+    plots = plot_runs(shown, out)
     (out / "headline.txt").write_text(format_table(rows) + "\n")
-    report = write_html(runs, out, rows)
-    return {"table": format_table(rows), "plots": plots, "report": report}
+    report = out / "report.html"
+    report.write_text(render(runs, f"lienthong compare: {len(runs)} runs", scenario_time),
+                      encoding="utf-8")
+    return {"table": format_table(rows), "plots": plots, "report": report, "out": out}

@@ -27,8 +27,9 @@ def _pair_label(pair: str) -> str:
 
 
 def latency_cdf(path: Path, cdfs: Mapping[str, tuple[Sequence[float], Sequence[float]]],
-                title: str) -> None:
-    """One curve per pair of levels (sender -> recipient), and all deliveries in black."""
+                title: str, deadline_s: float | None = None) -> None:
+    """One curve per pair of levels (sender -> recipient), and all deliveries in black; the
+    shortest legal deadline as a dashed red line."""
     fig, ax = plt.subplots(figsize=(9, 5.5))
     for label, (latency, fraction) in sorted(cdfs.items()):
         if not latency or label == "all":
@@ -39,6 +40,9 @@ def latency_cdf(path: Path, cdfs: Mapping[str, tuple[Sequence[float], Sequence[f
         latency, fraction = cdfs["all"]
         ax.plot([max(v, 1e-3) for v in latency], fraction, color="black", linewidth=2.4,
                 label="all deliveries")
+    if deadline_s:
+        ax.axvline(deadline_s, color="tab:red", linestyle="--", linewidth=1.2,
+                   label=f"shortest legal deadline ({deadline_s / 3600:.1f} h)")
     ax.set_xscale("log")
     ax.set_xlabel("end-to-end latency, send → fetched by recipient (seconds, log scale)")
     ax.set_ylabel("fraction of deliveries")
@@ -46,7 +50,7 @@ def latency_cdf(path: Path, cdfs: Mapping[str, tuple[Sequence[float], Sequence[f
     ax.grid(True, which="both", alpha=0.3)
     ax.set_title(title)
     if ax.get_lines():
-        ax.legend(title="sender → recipient level", fontsize=8, loc="upper left")
+        ax.legend(title="sender → recipient level", fontsize=8, loc="center right")
     else:
         ax.text(0.5, 0.5, "no delivery measured", transform=ax.transAxes, ha="center")
     fig.tight_layout()
@@ -84,26 +88,29 @@ def throughput_backlog(path: Path, rows: Sequence[Mapping[str, float]], title: s
     bottom.set_ylabel("backlog\n(deliveries not yet fetched)")
     bottom.set_xlabel(label)
     bottom.grid(True, alpha=0.3)
+    for panel in (top, middle, bottom):
+        panel.set_ylim(bottom=0)  # rates and backlogs start at zero, or small ones look large
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
 def axis_utilization(path: Path, axes: Mapping[str, AxisFigures], title: str,
-                     top_n: int = 25) -> None:
-    """Busiest axes by utilisation, with mean wait, as horizontal bars."""
+                     labels: Mapping[str, str] | None = None, top_n: int = 25) -> None:
+    """Busiest axes by utilisation, with mean wait, as horizontal bars, named as a planner
+    names them ("Nghệ An (H41) provincial axis, 8 workers"); the scale fits the busiest."""
     ranked = sorted(axes.items(), key=lambda item: item[1].utilization, reverse=True)[:top_n]
     ranked.reverse()
-    names = [f"{name} ({row.workers} w)" for name, row in ranked]
+    names = [f"{(labels or {}).get(name, name)}, {row.workers} workers" for name, row in ranked]
     values = [100.0 * row.utilization for _, row in ranked]
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(ranked) + 1.8))
     bars = ax.barh(names, values, color="tab:blue")
     for bar, (_, row) in zip(bars, ranked, strict=True):
         wait = row.wait_s["mean"] or 0.0
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
-                f" {bar.get_width():.2f}%  wait {wait * 1000:.1f} ms", va="center", fontsize=7)
+                f" {bar.get_width():.3g}%  wait {wait * 1000:.1f} ms", va="center", fontsize=7)
     ax.set_xlabel("utilisation of the axis's workers over the measurement window (%)")
-    ax.set_xlim(0, max([*values, 1.0]) * 1.35)
+    ax.set_xlim(0, max([*values, 1e-6]) * 1.45)
     ax.set_title(title)
     ax.grid(True, axis="x", alpha=0.3)
     ax.tick_params(axis="y", labelsize=8)

@@ -1,36 +1,274 @@
 """A self-contained HTML report of several runs, for reviewers to pass around as one file.
 
-`compare` writes plots beside a small `report.html` that links them; the report inlines every
-image (PNG as base64), adds each run's provenance (scenario, its SHA-256, seed, tool versions)
-and its own plots, so "baseline against target, side by side" is one file that opens anywhere.
+Built from a Jinja2 template (`templates/report.html.j2`): real tables with the runs as
+columns, each run's length and per-working-day figures beside its totals, units on every row;
+figures as small multiples (one panel per run, shared scales along a row) with captions that
+say what they show and a one-line reading computed from the data; the simulation laid over the
+load test where both measured the same scenario. Images are inlined (PNG as base64), so the
+file opens anywhere, offline.
 """
 
 from __future__ import annotations
 
 import base64
-import html
-import tempfile
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from lienthong.compare import compare
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from lienthong import report_figures as figures
+from lienthong.compare import to_scenario_time
 from lienthong.errors import UserError
-from lienthong.results import read_run
+from lienthong.results import LoadtestSummary, Run, SimulationSummary, read_run
+from lienthong.topology_of import axis_labels, shortest_deadline_s
 
-PROVENANCE = ("kind", "scenario", "scenario_sha256", "seed", "created", "wall_time_s")
-
-
-def _inline_png(path: Path, alt: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">' \
-           f"<figcaption>{html.escape(alt)}</figcaption></figure>"
+IDLE = 0.05
+"""Below this utilisation the axes queue nothing worth reporting: latency is the polling wait."""
 
 
-def _table(rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in rows[0])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row)
-                   + "</tr>" for row in rows[1:])
-    return f"<table><tr>{head}</tr>{body}</table>"
+@dataclass(frozen=True)
+class Row:
+    label: str
+    unit: str
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class Figure:
+    title: str
+    png: str
+    caption: str
+    reading: str
+
+
+# -- what the scenario adds ----------------------------------------------------------------------
+
+def context_of(run: Run) -> figures.Context:
+    """Start date, shortest legal deadline, poll interval and axis names from the run's
+    scenario (its file for a simulation, the bundled scenario of its name otherwise); a run
+    whose scenario cannot be found is drawn without them."""
+    from lienthong.scenario import load_scenario
+    from topology.build import build_topology
+
+    source = getattr(run.summary, "scenario_file", None) or run.summary.scenario
+    try:
+        scenario = load_scenario(source).scenario
+    except UserError:
+        return figures.Context(None, None, None, {})
+    network = build_topology(scenario.topology, scenario.rollout, scenario.demand,
+                             scenario.seed).network
+    return figures.Context(scenario.calendar.start, shortest_deadline_s(scenario.calendar),
+                           scenario.delivery.poll_interval_s, axis_labels(network), network)
+
+
+# -- the tables ----------------------------------------------------------------------------------
+
+def working_days(run: Run) -> float:
+    """Working days the figures cover: a simulation's simulated days; a load test's scenario
+    time sent (real seconds x time scale) over an eight-hour working day."""
+    summary = run.summary
+    if isinstance(summary, SimulationSummary):
+        return float(summary.simulated_days)
+    return summary.load_s * summary.time_scale / (8 * 3600.0)
+
+
+def run_length(run: Run) -> str:
+    summary = run.summary
+    if isinstance(summary, SimulationSummary):
+        return (f"{summary.simulated_days:g} working day(s); horizon "
+                f"{summary.horizon_s / 86400.0:.1f} days")
+    return (f"{summary.load_s:g} s real × {summary.time_scale:g} = "
+            f"{summary.load_s * summary.time_scale / 3600.0:.2f} h of scenario time")
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100.0 * value:.2f}%"
+
+
+def _busiest(run: Run) -> tuple[str, float] | None:
+    if not isinstance(run.summary, SimulationSummary) or not run.summary.axes:
+        return None
+    name, axis = max(run.summary.axes.items(), key=lambda item: item[1].utilization)
+    return name, axis.utilization
+
+
+ROWS: tuple[tuple[str, str, Callable[[Run], str]], ...] = (
+    ("kind", "", lambda r: r.kind),
+    ("run length", "", run_length),
+    ("documents", "total", lambda r: _num(r.summary.documents)),
+    ("documents", "per working day", lambda r: _num(r.summary.documents / working_days(r))),
+    ("deliveries", "total", lambda r: _num(r.summary.deliveries)),
+    ("deliveries", "per working day", lambda r: _num(r.summary.deliveries / working_days(r))),
+    ("lost", "deliveries", lambda r: _num(r.summary.lost)),
+    ("latency p50", "s", lambda r: _num(r.summary.latency_s.p50, 2)),
+    ("latency p99", "s", lambda r: _num(r.summary.latency_s.p99, 2)),
+    ("latency mean (± 95% CI)", "s",
+     lambda r: _num(r.summary.latency_s.mean, 2) + (
+         f" ± {r.summary.latency_s.mean_ci95:.2f}" if r.summary.latency_s.mean_ci95 else "")),
+    ("acknowledged p99", "s", lambda r: _num(r.summary.ack_latency_s.p99, 2)),
+    ("SLA met", "% of deliveries", lambda r: _pct(r.summary.sla_met_fraction)),
+    ("throughput mean", "deliveries/s", lambda r: _num(r.summary.throughput_per_s.mean, 3)),
+    ("throughput peak", "deliveries/s", lambda r: _num(r.summary.throughput_per_s.peak, 3)),
+    ("requests", "per s, polls included", lambda r: _num(r.summary.requests_per_s, 1)),
+    ("busiest axis", "utilisation",
+     lambda r: "–" if (b := _busiest(r)) is None else f"{b[0]}: {100 * b[1]:.3g}%"),
+    ("time base", "", lambda r: r.summary.time_base if isinstance(r.summary, LoadtestSummary)
+     else "scenario"),
+)
+
+PROVENANCE = ("scenario_sha256", "seed", "created", "wall_time_s")
+
+
+def headline_rows(runs: Sequence[Run]) -> list[Row]:
+    return [Row(label, unit, [cell(run) for run in runs]) for label, unit, cell in ROWS]
+
+
+def provenance_rows(runs: Sequence[Run]) -> list[Row]:
+    rows = [Row(key, "", [str(getattr(run.summary, key)) for run in runs]) for key in PROVENANCE]
+    names = sorted({name for run in runs for name in run.summary.versions})
+    rows += [Row(name, "version", [run.summary.versions.get(name, "–") for run in runs])
+             for name in names]
+    return rows
+
+
+# -- readings: one computed line per figure -------------------------------------------------------
+
+def reading_latency(runs: Sequence[Run], contexts: Sequence[figures.Context]) -> str:
+    parts = []
+    for run, context in zip(runs, contexts, strict=True):
+        lat = run.summary.latency_s
+        if lat.p50 is None:
+            parts.append(f"{run.summary.scenario}: nothing delivered")
+            continue
+        text = f"{run.summary.scenario} ({run.kind}): p50 {lat.p50:.3g} s, p99 {lat.p99:.3g} s"
+        poll = context.poll_interval_s
+        if isinstance(run.summary, LoadtestSummary) and run.summary.time_base == "real":
+            poll = poll / run.summary.time_scale if poll else None
+        if poll and lat.p99 is not None and lat.p99 <= 1.2 * poll:
+            text += f" - within one {poll:.3g} s poll period"
+        parts.append(text)
+    return "; ".join(parts) + "."
+
+
+def reading_utilisation(runs: Sequence[Run]) -> str:
+    parts = []
+    for run in runs:
+        busiest = _busiest(run)
+        if busiest is None:
+            continue
+        name, value = busiest
+        verdict = ("latency is polling wait, not queueing" if value < IDLE
+                   else "queues form: latency includes waiting for a worker")
+        parts.append(f"{run.summary.scenario}: busiest axis {name} {100 * value:.3g}% utilised "
+                     f"- {verdict}")
+    return "; ".join(parts) + "." if parts else ""
+
+
+def reading_traffic(runs: Sequence[Run]) -> str:
+    parts = []
+    for run in runs:
+        per_day = run.summary.documents / working_days(run)
+        parts.append(f"{run.summary.scenario}: {per_day:,.0f} documents per working day, peak "
+                     f"{run.summary.throughput_per_s.peak:.3g} deliveries/s")
+    return "; ".join(parts) + "."
+
+
+def reading_backlog(runs: Sequence[Run]) -> str:
+    parts = []
+    for run in runs:
+        backlog = [b for b in run.timeseries.get("backlog", []) if b == b]
+        peak = max(backlog, default=0.0)
+        parts.append(f"{run.summary.scenario}: at most {peak:,.0f} deliveries waiting, "
+                     f"{run.summary.lost} lost")
+    return "; ".join(parts) + "."
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+def _b64(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def build_figures(runs: Sequence[Run], contexts: Sequence[figures.Context]) -> list[Figure]:
+    names = ", ".join(f"{run.summary.scenario} ({run.path.name})" for run in runs)
+    out = [
+        Figure("End-to-end delivery latency",
+               _b64(figures.latency_cdfs(runs, contexts)),
+               f"Share of deliveries fetched within a given time of their intended send, one "
+               f"panel per run ({names}); log scale shared along the row; dashed red: the "
+               "shortest legal deadline (end of the next working day's morning period).",
+               reading_latency(runs, contexts)),
+        Figure("Deliveries fetched per second",
+               _b64(figures.traffic(runs, contexts, "delivered_per_s", "deliveries/s")),
+               "Deliveries fetched by their recipients per second over each run's own time "
+               "base (time of day for day-long runs, dates for long ones, real seconds for "
+               "a load test shown in real time); one scale shared along the row.",
+               reading_traffic(runs)),
+        Figure("Backlog",
+               _b64(figures.traffic(runs, contexts, "backlog", "deliveries not yet fetched")),
+               "Deliveries accepted by an axis and not yet fetched, at the end of each bin.",
+               reading_backlog(runs)),
+    ]
+    utilisation = figures.utilisation(runs, contexts)
+    if utilisation is not None:
+        out.append(Figure("Busiest axes", _b64(utilisation),
+                          "The six busiest axes of each simulation by the utilisation of "
+                          "their workers over the measurement window, on one shared scale.",
+                          reading_utilisation(runs)))
+    networks: dict[str, Any] = {}
+    for run, context in zip(runs, contexts, strict=True):
+        if context.network is not None:
+            networks.setdefault(run.summary.scenario, context.network)
+    if networks:
+        connected = "; ".join(
+            f"{name}: {sum(a.connected for a in network.agencies):,} of "
+            f"{len(network.agencies):,} agencies connected, {len(network.axes)} axes"
+            for name, network in networks.items())
+        out.append(Figure("The networks", _b64(figures.maps(list(networks.items()))),
+                          "Each scenario's agencies at their coordinates by level (grey: not "
+                          "connected), its provincial and ministry axes and their links to "
+                          "the national axis.", connected + "."))
+    sims = [r for r in runs if isinstance(r.summary, SimulationSummary)]
+    tests = [r for r in runs if isinstance(r.summary, LoadtestSummary)]
+    for test in tests:
+        twin = next((s for s in sims if s.summary.scenario == test.summary.scenario), None)
+        if twin is None:
+            continue
+        scaled = to_scenario_time(test)
+        out.append(Figure(
+            f"{test.summary.scenario}: simulation against load test",
+            _b64(figures.sim_vs_loadtest(twin, scaled)),
+            f"The simulator's latency CDF ({twin.path.name}) and the load test's "
+            f"({test.path.name}, time scale {test.summary.time_scale:g}, shown in scenario "
+            "time) for the same scenario: the one overlay whose time bases match.",
+            f"p99 simulated {_num(twin.summary.latency_s.p99, 1)} s, measured "
+            f"{_num(scaled.summary.latency_s.p99, 1)} s; mean simulated "
+            f"{_num(twin.summary.latency_s.mean, 1)} s, measured "
+            f"{_num(scaled.summary.latency_s.mean, 1)} s."))
+    return out
+
+
+def render(runs: Sequence[Run], title: str, scenario_time: bool = False) -> str:
+    contexts = [context_of(run) for run in runs]
+    shown = [to_scenario_time(run) for run in runs] if scenario_time else list(runs)
+    environment = Environment(loader=PackageLoader("lienthong", "templates"),
+                              autoescape=select_autoescape(["html", "j2"]),
+                              trim_blocks=True, lstrip_blocks=True)
+    template = environment.get_template("report.html.j2")
+    return template.render(
+        title=title or f"lienthong: {len(runs)} runs side by side",
+        created=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        runs=shown, scenario_time=scenario_time,
+        headline=headline_rows(shown), provenance=provenance_rows(shown),
+        figures=build_figures(shown, contexts),
+        readings=[r for r in (reading_utilisation(shown),) if r])
 
 
 def write_report(paths: Sequence[Path], out: Path, scenario_time: bool = False,
@@ -40,39 +278,8 @@ def write_report(paths: Sequence[Path], out: Path, scenario_time: bool = False,
         raise UserError(f"--out {out}: expected an .html file name")
     if not out.parent.exists():
         raise UserError(f"--out {out}: directory {out.parent} does not exist")
+    if not paths:
+        raise UserError("report: give at least one run directory")
     runs = [read_run(Path(path)) for path in paths]
-    with tempfile.TemporaryDirectory() as scratch:
-        result = compare(paths, Path(scratch), scenario_time=scenario_time)
-        table = (Path(scratch) / "headline.txt").read_text()
-        side_by_side = "".join(_inline_png(plot, plot.stem.replace("_", " "))
-                               for plot in result["plots"])
-    provenance = [["", *[run.path.name for run in runs]]]
-    for key in PROVENANCE:
-        provenance.append([key, *[str(getattr(run.summary, key)) for run in runs]])
-    versions = sorted({name for run in runs for name in run.summary.versions})
-    for name in versions:
-        provenance.append([name, *[str(run.summary.versions.get(name, "-")) for run in runs]])
-    per_run = []
-    for run in runs:
-        own = sorted(run.path.glob("*.png"))
-        figures = "".join(_inline_png(png, f"{run.path.name}: {png.stem.replace('_', ' ')}")
-                          for png in own)
-        per_run.append(f"<h3>{html.escape(run.path.name)}</h3>{figures or '<p>no plots</p>'}")
-    heading = html.escape(title or f"lienthong: {len(runs)} runs side by side")
-    page = (
-        "<!doctype html><html lang='en'><meta charset='utf-8'>"
-        f"<title>{heading}</title>"
-        "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
-        "padding:4px 8px;text-align:right}img{max-width:100%}pre{background:#f6f6f6;"
-        "padding:1em;overflow:auto}figure{margin:1em 0}</style>"
-        f"<h1>{heading}</h1>"
-        + ("<p>Compressed load tests are shown in scenario time (latency times the time scale)."
-           "</p>" if scenario_time else "")
-        + f"<h2>Headline figures</h2><pre>{html.escape(table)}</pre>"
-        f"<h2>Side by side</h2>{side_by_side}"
-        f"<h2>Provenance</h2>{_table(provenance)}"
-        f"<h2>Each run</h2>{''.join(per_run)}</html>"
-    )
-    out.write_text(page, encoding="utf-8")
+    out.write_text(render(runs, title, scenario_time), encoding="utf-8")
     return out

@@ -27,7 +27,16 @@ LEVEL_STYLE = {
 
 
 def draw_map(network: Network, path: Path, title: str = "") -> None:
-    fig, ax = plt.subplots(figsize=(7, 11), dpi=110)
+    fig, ax = plt.subplots(figsize=(7, 11), dpi=110, layout="constrained")
+    draw_on(ax, network, title)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def draw_on(ax: plt.Axes, network: Network, title: str = "", legend_size: float = 7) -> None:
+    """The map into a given Axes (the report puts several side by side). The legend sits below
+    the map, so it covers no marker, with markers of one size, so the star does not overflow
+    it; margins keep the national axis's star inside the frame."""
     agencies = network.agencies
     lat = np.array([a.lat for a in agencies])
     lon = np.array([a.lon for a in agencies])
@@ -52,14 +61,15 @@ def draw_map(network: Network, path: Path, title: str = "") -> None:
     ax.scatter([a.lon for a in prov], [a.lat for a in prov], marker="s", s=30,
                facecolors="none", edgecolors="black", linewidths=0.9, zorder=7,
                label=f"provincial/ministry axes ({len(prov)})")
-    ax.scatter([national.lon], [national.lat], marker="*", s=260, c="gold", edgecolors="black",
-               zorder=8, label="national axis")
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
+    ax.scatter([national.lon], [national.lat], marker="*", s=200, c="gold", edgecolors="black",
+               zorder=8, label="national axis (Hà Nội)")
+    ax.margins(0.06)
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
     ax.set_aspect("equal")
     ax.set_title(title or f"lienthong network ({network.structure.name} structure)")
-    ax.legend(loc="lower left", fontsize=7, markerscale=1.5, frameon=True)
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2,
+                       fontsize=legend_size, frameon=False)
+    for handle in legend.legend_handles:
+        handle.set_sizes([30.0])  # type: ignore[union-attr]
     ax.grid(alpha=0.2)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)

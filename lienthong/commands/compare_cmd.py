@@ -14,11 +14,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and print a table of their headline figures; writes PNGs and report.html.",
     )
     parser.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR", help="run directories")
-    parser.add_argument("--out", type=Path, default=Path("results/compare"), metavar="DIR",
-                        help="where the plots and report go (default results/compare)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="where the plots and report go; refused if it holds a comparison "
+                        "(default: results/compare/compare-<time>)")
     parser.add_argument("--scenario-time", action="store_true",
                         help="show compressed load tests in scenario units (latency times the "
-                        "time scale, rates divided by it)")
+                        "time scale, rates divided by it; default: real time)")
     parser.set_defaults(run=run)
 
 
@@ -27,5 +28,5 @@ def run(args: argparse.Namespace) -> int:
 
     result = compare(args.runs, args.out, scenario_time=args.scenario_time)
     print(result["table"])
-    print(f"plots and report in {args.out} ({result['report'].name})")
+    print(f"plots and report in {result['out']} ({result['report'].name})")
     return 0

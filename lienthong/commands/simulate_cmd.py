@@ -135,13 +135,16 @@ def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput, outcome: lis
                              f"{row.poll_rate_per_s:.4f}"])
     if plots:
         from lienthong import plots as figures
+        from lienthong.topology_of import axis_labels, shortest_deadline_s, topology_of
 
         name = loaded.scenario.name
         figures.latency_cdf(run_dir / "latency_cdf.png", cdfs,
-                            f"{name}: delivery latency by sender → recipient level")
+                            f"{name}: delivery latency by sender → recipient level",
+                            shortest_deadline_s(loaded.scenario.calendar))
         figures.throughput_backlog(run_dir / "throughput_backlog.png", rows,
                                    f"{name}: traffic over time (mean of "
                                    f"{summary.replications} replication(s))")
         figures.axis_utilization(run_dir / "axis_utilization.png", summary.axes,
-                                 f"{name}: busiest axes")
+                                 f"{name}: busiest axes",
+                                 axis_labels(topology_of(loaded).network))
     return summary

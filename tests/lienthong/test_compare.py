@@ -9,7 +9,7 @@ from tests.lienthong.runs import reference_summary
 LATENCY = {"p50": 0.5, "p90": 0.55, "p99": 0.58, "max": 0.6, "mean": 0.6, "count": 10}
 
 
-def run(kind: str, scale: float) -> Run:
+def run(kind: str, scale: float, directory: str = "") -> Run:
     changes = {"scenario": "s", "latency_s": LATENCY,
                "throughput_per_s": {"mean": 4.8, "peak": 9.6}, "requests_per_s": 96.0}
     if kind == "loadtest":
@@ -17,7 +17,7 @@ def run(kind: str, scale: float) -> Run:
             reference_summary(kind, time_scale=scale, **changes))
     else:
         summary = SimulationSummary.model_validate(reference_summary(kind, **changes))
-    return Run(Path(f"/runs/{kind}"), summary,
+    return Run(Path(f"/runs/{directory or kind}"), summary,
                {"time_s": [27000.0], "delivered_per_s": [48.0], "sent_per_s": [4.8],
                 "requests_per_s": [96.0], "backlog": [3.0]},
                {"all": ([0.1, 1.0], [0.0, 1.0])})
@@ -41,8 +41,25 @@ def test_simulations_and_uncompressed_runs_are_left_alone():
         assert to_scenario_time(original) is original
 
 
-def test_headline_table_has_one_column_per_run():
-    rows = headline_rows([run("simulation", 1.0), run("loadtest", 48.0)])
-    assert rows[0][1:] == ["s (simulation) simulation", "s (loadtest) loadtest"]
+def test_headline_table_has_one_column_per_run_named_once():
+    rows = headline_rows([run("simulation", 1.0, "s-simulation-1"), run("loadtest", 48.0)])
+    assert rows[0][1:] == ["s-simulation-1", "s (loadtest, loadtest)"]
     latency = next(row for row in rows if row[0] == "latency p50 (s)")
     assert latency[1:] == ["0.5000", "0.5000"]
+
+
+def test_compare_never_overwrites_a_comparison(tmp_path):
+    from lienthong.compare import compare
+    from lienthong.errors import UserError
+    from tests.conftest import ROOT
+
+    runs = [ROOT / "results/reference/target-2020-simulation",
+            ROOT / "results/reference/target-2020-loadtest"]
+    result = compare(runs, tmp_path / "c", scenario_time=True)
+    assert {p.name for p in (tmp_path / "c").iterdir()} == {
+        "latency_cdf.png", "throughput.png", "backlog.png", "headline.txt", "report.html"}
+    assert "target-2020-loadtest" in result["table"]
+    before = (tmp_path / "c" / "headline.txt").read_bytes()
+    with pytest.raises(UserError, match="already holds a comparison"):
+        compare(runs, tmp_path / "c")
+    assert (tmp_path / "c" / "headline.txt").read_bytes() == before

@@ -106,7 +106,7 @@ def test_compare_lays_runs_side_by_side(bundled_two_processes, tmp_path):
                            str(fake_sim), "--out", str(report)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "(loadtest)" in done.stdout and "(simulation)" in done.stdout
+    assert "tiny (loadtest, two-processes)" in done.stdout and "(simulation, sim)" in done.stdout
     assert "latency p99 (s)" in done.stdout and "0.6000" in done.stdout
     for name in ("latency_cdf.png", "throughput.png", "backlog.png", "report.html"):
         assert (report / name).stat().st_size > 1000, name
