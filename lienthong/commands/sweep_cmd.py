@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from lienthong.commands.sim_options import add_scenario_argument, add_sim_options, sim_overrides
 from lienthong.errors import UserError
+from lienthong.executors import add_executor_options
 
 if TYPE_CHECKING:
     from lienthong.results import SweepPoint
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -28,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="output directory (default: results/runs/<scenario>-sweep-<time>)")
     add_sim_options(parser)
+    add_executor_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress output (default: "
                         "progress on stderr)")
     parser.set_defaults(run=run)
@@ -43,10 +46,11 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
 
 def run(args: argparse.Namespace) -> int:
     from lienthong import results
+    from lienthong.executors import make_executor
+    from lienthong.runs import run_points
     from lienthong.scenario import load_scenario
     from sim.model import NetworkSim, SimInput, SimInputError
     from sim.replications import build, default_jobs
-    from sim.sweep import run_sweep
 
     key, values = parse_vary(args.vary)
     common = sim_overrides(args)
@@ -65,17 +69,21 @@ def run(args: argparse.Namespace) -> int:
         points.append(inp)
     assert loaded is not None
     replications = loaded.scenario.simulation.replications
-    jobs = args.jobs or default_jobs()
-    out = args.out or results.default_run_dir(Path("results"), loaded.scenario.name, "sweep")
-    out = results.prepare_run_dir(out)
+    jobs = args.jobs or min(default_jobs(), len(points) * replications)
+    # the executor first: an unreachable scheduler must not leave an empty run directory
+    with make_executor(args.executor, jobs, args.scheduler) as executor:
+        out = args.out or results.default_run_dir(Path("results"), loaded.scenario.name,
+                                                  "sweep")
+        out = results.prepare_run_dir(out)
 
-    def say(text: str) -> None:
-        if not args.quiet:
-            print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+        def say(text: str) -> None:
+            if not args.quiet:
+                print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
-    say(f"sweeping {key} over {values}: {replications} replication(s) each, {jobs} process(es)")
-    started = time.perf_counter()
-    outcome = run_sweep(points, replications, jobs, say)
+        started = time.perf_counter()
+        say(f"sweeping {key} over {values}: {replications} replication(s) each, on "
+            f"{executor.describe()}")
+        outcome = run_points(points, replications, executor, say)
     rows = [headline(key, value, inp, res) for value, inp, res in zip(values, points, outcome,
                                                                      strict=True)]
     write_sweep(out, base, key, rows, time.perf_counter() - started)
