@@ -4,6 +4,7 @@ from lienthong.commands import (
     axis_cmd,
     calibrate_cmd,
     compare_cmd,
+    frontier_cmd,
     loadtest_cmd,
     report_cmd,
     simulate_cmd,
@@ -11,5 +12,5 @@ from lienthong.commands import (
     topology_cmd,
 )
 
-COMMAND_MODULES = [topology_cmd, simulate_cmd, sweep_cmd, axis_cmd, loadtest_cmd, compare_cmd,
-                   report_cmd, calibrate_cmd]
+COMMAND_MODULES = [topology_cmd, simulate_cmd, sweep_cmd, frontier_cmd, axis_cmd, loadtest_cmd,
+                   compare_cmd, report_cmd, calibrate_cmd]

@@ -1,0 +1,88 @@
+"""Bisection of one replication's threshold multiplier, one point at a time.
+
+The search is a small state machine rather than a loop, because its points run elsewhere (a
+process pool, a Dask cluster) and come back when they come back: `next_point()` says which
+multiplier to run, `record(m, meets)` takes the outcome. First it brackets the threshold:
+from `start`, multiply by `step` while the SLA holds (up to `upper`), divide while it does not
+(down to `lower`). Then it halves the bracket [lo meets, hi fails] at its geometric middle until
+hi / lo <= 1 + resolution, and estimates the threshold as sqrt(lo * hi): within +-resolution/2
+of any multiplier in the bracket. When the SLA still holds at `upper` the answer is "at least
+upper" (censored above); when it fails at `lower`, "below lower" (censored below).
+
+Geometric, not arithmetic, halving: the question is relative ("within 5%"), and a run's cost
+grows with the multiplier, so each step should cut the same ratio.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """What one replication's search found."""
+
+    estimate: float
+    """sqrt(lo * hi) when bracketed; the bound itself when censored."""
+    lo: float | None
+    """Largest multiplier run that met the SLA (None if none did)."""
+    hi: float | None
+    """Smallest multiplier run that missed it (None if none did)."""
+    censored: Literal["above", "below"] | None
+    runs: int
+
+
+class ThresholdSearch:
+    """Finds the largest multiplier at which one replication meets the SLA."""
+
+    def __init__(self, start: float, lower: float, upper: float, resolution: float,
+                 step: float = 2.0) -> None:
+        if not 0 < lower <= start <= upper:
+            raise ValueError(f"need 0 < lower <= start <= upper, got {lower}, {start}, {upper}")
+        if resolution <= 0 or step <= 1:
+            raise ValueError("resolution must be positive and step above 1")
+        self.lower, self.upper, self.resolution, self.step = lower, upper, resolution, step
+        self.lo: float | None = None
+        self.hi: float | None = None
+        self.runs = 0
+        self._next: float | None = start
+
+    def next_point(self) -> float | None:
+        """The multiplier to run next, or None when the search is over."""
+        return self._next
+
+    def record(self, multiplier: float, meets: bool) -> None:
+        if multiplier != self._next:
+            raise ValueError(f"expected the outcome at {self._next}, got {multiplier}")
+        self.runs += 1
+        if meets:
+            self.lo = multiplier if self.lo is None else max(self.lo, multiplier)
+        else:
+            self.hi = multiplier if self.hi is None else min(self.hi, multiplier)
+        self._next = self._choose()
+
+    def _choose(self) -> float | None:
+        lo, hi = self.lo, self.hi
+        if hi is None:  # everything so far met the SLA: go up
+            assert lo is not None
+            return None if lo >= self.upper else min(lo * self.step, self.upper)
+        if lo is None:  # everything so far missed it: go down
+            return None if hi <= self.lower else max(hi / self.step, self.lower)
+        if hi <= lo * (1.0 + self.resolution):
+            return None
+        return math.sqrt(lo * hi)
+
+    @property
+    def done(self) -> bool:
+        return self._next is None
+
+    def result(self) -> Threshold:
+        if not self.done:
+            raise ValueError("the search is not over")
+        if self.hi is None:
+            return Threshold(self.upper, self.lo, None, "above", self.runs)
+        if self.lo is None:
+            return Threshold(self.lower, None, self.hi, "below", self.runs)
+        return Threshold(math.sqrt(self.lo * self.hi), self.lo, self.hi, None, self.runs)

@@ -1,0 +1,57 @@
+"""Bisection against thresholds known in advance."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lienthong.frontier.bisection import ThresholdSearch
+
+
+def _search(threshold: float, **kwargs: float) -> ThresholdSearch:
+    settings = {"start": 1.0, "lower": 1 / 16, "upper": 16.0, "resolution": 0.025, **kwargs}
+    search = ThresholdSearch(**settings)
+    while not search.done:
+        m = search.next_point()
+        assert m is not None
+        search.record(m, m <= threshold)
+    return search
+
+
+@pytest.mark.parametrize("threshold", [0.07, 0.3, 1.0, 1.37, 3.7, 9.99, 15.9])
+def test_brackets_a_known_threshold_to_the_resolution(threshold: float) -> None:
+    result = _search(threshold).result()
+    assert result.censored is None
+    assert result.lo is not None and result.hi is not None
+    assert result.lo <= threshold < result.hi
+    assert result.hi / result.lo <= 1.025
+    assert abs(math.log(result.estimate / threshold)) <= math.log(1.025)
+    # doubling to bracket, then halving a ratio of 2 down to 1.025: about 5 steps
+    assert result.runs <= 2 + 4 + 6
+
+
+def test_sla_still_met_at_the_upper_bound_is_at_least_the_bound() -> None:
+    result = _search(1e9).result()
+    assert result.censored == "above" and result.estimate == 16.0 and result.hi is None
+    assert result.runs == 5  # 1, 2, 4, 8, 16
+
+
+def test_sla_missed_at_the_lower_bound_is_below_it() -> None:
+    result = _search(1e-9).result()
+    assert result.censored == "below" and result.estimate == 1 / 16 and result.lo is None
+
+
+def test_a_warm_start_with_a_small_step_closes_quickly() -> None:
+    result = _search(3.7, start=3.6, step=1.1).result()
+    assert result.lo <= 3.7 < result.hi and result.runs <= 5
+
+
+def test_outcome_for_another_point_is_refused() -> None:
+    search = ThresholdSearch(1.0, 0.5, 4.0, 0.05)
+    with pytest.raises(ValueError, match=r"expected the outcome at 1\.0"):
+        search.record(2.0, True)
+    with pytest.raises(ValueError, match="not over"):
+        search.result()
+    with pytest.raises(ValueError):
+        ThresholdSearch(8.0, 0.5, 4.0, 0.05)
