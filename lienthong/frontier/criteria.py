@@ -26,6 +26,8 @@ class RunFigures:
     latency_p50_s: float | None
     latency_p99_s: float | None
     deliveries: int
+    max_utilization: float
+    """Of the busiest axis over the measurement window."""
     events: int
     wall_s: float
 
@@ -39,6 +41,8 @@ class RunFigures:
         return cls(sla_met_fraction=get("sla_met") / count if count else None,
                    ack_p99_s=ack["p99"], latency_p50_s=latency["p50"],
                    latency_p99_s=latency["p99"], deliveries=int(get("deliveries")),
+                   max_utilization=max((float(axis["utilization"]) for axis
+                                        in get("axes").values()), default=0.0),
                    events=int(get("events")), wall_s=float(get("wall_s")))
 
 

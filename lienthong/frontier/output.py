@@ -20,8 +20,8 @@ from typing import Any
 from lienthong.frontier.search import ConfigFrontier, PointRun
 
 POINT_COLUMNS = ("config", "multiplier", "replication", "meets", "sla_met_fraction",
-                 "ack_p99_s", "latency_p50_s", "latency_p99_s", "deliveries", "events",
-                 "wall_s")
+                 "ack_p99_s", "latency_p50_s", "latency_p99_s", "deliveries",
+                 "max_utilization", "events", "wall_s")
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -57,6 +57,7 @@ def frontier_row(key: str, value: str, frontier: ConfigFrontier,
             "ack_latency_p99_s": _mean([f.ack_p99_s for f in at_lo]),
             "sla_met_fraction": _mean([f.sla_met_fraction for f in at_lo]),
             "deliveries": _mean([float(f.deliveries) for f in at_lo]),
+            "max_utilization": _mean([f.max_utilization for f in at_lo]),
         },
         "runs": sum(t.runs for t in frontier.thresholds.values()),
     }
@@ -68,7 +69,8 @@ def point_row(run: PointRun, labels: list[str]) -> dict[str, Any]:
             "replication": run.replication, "meets": run.meets,
             "sla_met_fraction": f.sla_met_fraction, "ack_p99_s": f.ack_p99_s,
             "latency_p50_s": f.latency_p50_s, "latency_p99_s": f.latency_p99_s,
-            "deliveries": f.deliveries, "events": f.events, "wall_s": f.wall_s}
+            "deliveries": f.deliveries, "max_utilization": f.max_utilization,
+            "events": f.events, "wall_s": f.wall_s}
 
 
 def label(row: dict[str, Any]) -> str:

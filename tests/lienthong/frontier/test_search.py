@@ -30,7 +30,8 @@ def fake_job(point: tuple[float, float], multiplier: float, replication: int) ->
     meets = multiplier <= true_threshold(point, replication)
     return RunFigures(sla_met_fraction=1.0 if meets else 0.9, ack_p99_s=60.0 * multiplier,
                       latency_p50_s=30.0, latency_p99_s=59.0 * multiplier,
-                      deliveries=int(1000 * multiplier), events=1, wall_s=0.0)
+                      deliveries=int(1000 * multiplier), max_utilization=0.1 * multiplier,
+                      events=1, wall_s=0.0)
 
 
 def _settings(precision: float = 0.05, **kwargs: float) -> SearchSettings:
