@@ -9,9 +9,10 @@ docs/axis.md. Modules, one idea each:
 - `signing` is the request signature (shared with clients), `auth` checks it, `directory` loads
   systems from files and caches their secrets.
 - `edxml` reads packages safely; `packages` builds valid ones for clients and tests.
-- `store` holds the durable state: `base` (interface and records), `batching` (group commit on
-  the event loop), `pipeline` + `sqlite` (the default store), `postgres` + `readers` (the shared
-  store).
+- `store` holds the durable state: `base` (the contract a store implements, and its records),
+  `sql` (the statements both stores share, one dialect each), `batching` (group commit on the
+  event loop), `sqlite` + `sqlite_commit` (the default store and its commit thread), `postgres`
+  + `readers` (the shared store).
 - `longpoll` holds inbox requests until something arrives; `metrics` is Prometheus.
 - `client` is a small signing client (sync and async) on httpx.
 """

@@ -81,9 +81,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         the_store = store if store is not None else open_store(settings.store)
-        observer = getattr(the_store, "set_commit_observer", None)
-        if observer is not None:
-            observer(metrics.observe_commit)
+        the_store.set_commit_observer(metrics.observe_commit)
         await the_store.open()
         directory = DirectoryCache(the_store)
         waiters = Waiters()

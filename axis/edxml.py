@@ -27,7 +27,6 @@ _NS = "{" + NAMESPACE + "}"
 
 EDOC = "edoc"
 STATUS = "status"
-KINDS = (EDOC, STATUS)
 
 MAX_ID_LENGTH = 256
 _STATUS_CODE = re.compile(r"^[0-9]{2}$")

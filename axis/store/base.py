@@ -149,6 +149,15 @@ class Store(abc.ABC):
     """
 
     kind: str = "abstract"
+    _on_commit: Callable[[float, int], None] | None = None
+
+    def set_commit_observer(self, observer: Callable[[float, int], None]) -> None:
+        """Call `observer(seconds, operations)` after every group commit (for the metrics)."""
+        self._on_commit = observer
+
+    def _observe(self, seconds: float, size: int) -> None:
+        if self._on_commit is not None:
+            self._on_commit(seconds, size)
 
     @abc.abstractmethod
     async def open(self) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 
-from axis.edxml import EDOC, STATUS, Package
+from axis.edxml import STATUS, Package
 from axis.store.base import (
     MAX_ID,
     Agency,
@@ -34,60 +34,17 @@ from axis.store.base import (
     Store,
     StoreError,
     Unavailable,
-    Unprocessable,
     next_ack_state,
 )
 from axis.store.batching import Batcher
 from axis.store.readers import ReadConnections
+from axis.store.sql import POSTGRESQL_STATEMENTS, inbox_counts, outbox_items, unanswered
 
 log = logging.getLogger("axis.store.postgres")
 
 CHANNEL = "axis_inbox"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS agencies (
-    code TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    secret TEXT NOT NULL,
-    updated_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS agencies_updated ON agencies(updated_at);
-CREATE TABLE IF NOT EXISTS documents (
-    id BIGSERIAL PRIMARY KEY,
-    sender TEXT NOT NULL,
-    dedup_key TEXT NOT NULL,
-    document_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL,
-    body BYTEA NOT NULL,
-    UNIQUE (sender, dedup_key)
-);
-CREATE INDEX IF NOT EXISTS documents_outbox ON documents(sender, id);
-CREATE TABLE IF NOT EXISTS deliveries (
-    id BIGSERIAL PRIMARY KEY,
-    document BIGINT NOT NULL REFERENCES documents(id),
-    recipient TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    updated_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS deliveries_inbox
-    ON deliveries(recipient, priority DESC, id) WHERE state <> 'done';
-CREATE INDEX IF NOT EXISTS deliveries_document ON deliveries(document);
-CREATE TABLE IF NOT EXISTS statuses (
-    id BIGSERIAL PRIMARY KEY,
-    document BIGINT NOT NULL REFERENCES documents(id),
-    recipient TEXT NOT NULL,
-    status_code TEXT NOT NULL,
-    status_document BIGINT NOT NULL REFERENCES documents(id),
-    created_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS statuses_document ON statuses(document);
-"""
-
+SQL = POSTGRESQL_STATEMENTS
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SCHEMA_LOCK = 0x4158_4953  # "AXIS": serialises schema creation across starting processes
 
@@ -171,13 +128,6 @@ class PostgresStore(Store):
         self._listeners: list[Callable[[str | None], None]] = []
         self._listen_task: asyncio.Task[None] | None = None
 
-    def set_commit_observer(self, observer: Callable[[float, int], None]) -> None:
-        self._on_commit = observer
-
-    def _observe(self, seconds: float, size: int) -> None:
-        if self._on_commit is not None:
-            self._on_commit(seconds, size)
-
     # -- lifecycle -----------------------------------------------------------------------------
     async def open(self) -> None:
         try:
@@ -199,7 +149,7 @@ class PostgresStore(Store):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             if self.schema is not None:
                 conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-            conn.execute(SCHEMA)
+            conn.execute(SQL.schema)
 
     async def close(self) -> None:
         if self._listen_task is not None:
@@ -263,13 +213,8 @@ class PostgresStore(Store):
         now = time.time()
 
         async def put(conn: psycopg.AsyncConnection) -> bool:
-            cursor = await conn.execute(
-                "INSERT INTO agencies (code, name, secret, updated_at) VALUES (%s, %s, %s, %s) "
-                "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
-                "secret = excluded.secret, updated_at = excluded.updated_at "
-                "RETURNING (xmax = 0)",
-                (code, name, secret, now),
-            )
+            cursor = await conn.execute(SQL.upsert_agency + " RETURNING (xmax = 0)",
+                                        (code, name, secret, now))
             row = await cursor.fetchone()
             return bool(row and row[0])
 
@@ -301,23 +246,15 @@ class PostgresStore(Store):
         return await self._write(put)
 
     async def get_agency(self, code: str) -> Agency | None:
-        rows = await self._rows(
-            "SELECT code, name, secret, updated_at FROM agencies WHERE code = %s", (code,)
-        )
+        rows = await self._rows(SQL.get_agency, (code,))
         return Agency(*rows[0]) if rows else None
 
     async def list_agencies(self, after: str, limit: int) -> list[tuple[str, str]]:
-        rows = await self._rows(
-            "SELECT code, name FROM agencies WHERE code > %s ORDER BY code LIMIT %s",
-            (after, limit),
-        )
+        rows = await self._rows(SQL.list_agencies, (after, limit))
         return [(code, name) for code, name in rows]
 
     async def agencies_since(self, updated_after: float) -> list[Agency]:
-        rows = await self._rows(
-            "SELECT code, name, secret, updated_at FROM agencies WHERE updated_at > %s",
-            (updated_after,),
-        )
+        rows = await self._rows(SQL.agencies_since, (updated_after,))
         return [Agency(*row) for row in rows]
 
     # -- exchange ------------------------------------------------------------------------------
@@ -328,13 +265,8 @@ class PostgresStore(Store):
             answered = None
             if package.kind == STATUS:
                 answered = await _answered_document(conn, package)
-            cursor = await conn.execute(
-                "INSERT INTO documents (sender, dedup_key, document_id, kind, priority, size, "
-                "created_at, body) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (sender, dedup_key) DO NOTHING RETURNING id",
-                (package.sender, package.dedup_key, package.document_id, package.kind,
-                 package.priority, len(body), now, body),
-            )
+            cursor = await conn.execute(SQL.insert_document + " RETURNING id",
+                                        SQL.document_row(package, body, now))
             row = await cursor.fetchone()
             if row is None:
                 return await _original_outcome(conn, package)
@@ -351,45 +283,21 @@ class PostgresStore(Store):
             )
             deliveries = await cursor.fetchall()
             if answered is not None:
-                await conn.execute(
-                    "INSERT INTO statuses (document, recipient, status_code, status_document, "
-                    "created_at) VALUES (%s, %s, %s, %s, %s)",
-                    (answered, package.sender, package.status_code, document, now),
-                )
+                await conn.execute(SQL.insert_status,
+                                   (answered, package.sender, package.status_code, document, now))
             return SendOutcome(document, package.document_id, package.kind, package.sender, now,
                                tuple(sorted((i, r) for i, r, _ in deliveries)))
 
         return await self._write(send)
 
     async def inbox(self, agency: str, kind: str | None, limit: int) -> list[InboxItem]:
-        sql = (
-            "SELECT d.id, doc.document_id, doc.sender, d.kind, d.priority, doc.size, "
-            "doc.created_at, d.state FROM deliveries d JOIN documents doc ON doc.id = d.document "
-            "WHERE d.recipient = %s AND d.state <> 'done'"
-        )
-        args: tuple[Any, ...] = (agency,)
-        if kind is not None:
-            sql += " AND d.kind = %s"
-            args += (kind,)
-        sql += " ORDER BY d.priority DESC, d.id LIMIT %s"
-        return [InboxItem(*row) for row in await self._rows(sql, (*args, limit))]
+        return [InboxItem(*row) for row in await self._rows(*SQL.inbox(agency, kind, limit))]
 
     async def inbox_count(self, agency: str) -> dict[str, int]:
-        rows = await self._rows(
-            "SELECT kind, count(*) FROM deliveries WHERE recipient = %s AND state <> 'done' "
-            "GROUP BY kind",
-            (agency,),
-        )
-        counts = {EDOC: 0, STATUS: 0}
-        counts.update((kind, int(n)) for kind, n in rows)
-        return counts
+        return inbox_counts(await self._rows(SQL.inbox_count, (agency,)))
 
     async def fetch(self, agency: str, delivery_id: int) -> Fetched | None:
-        rows = await self._rows(
-            "SELECT d.id, doc.body, doc.document_id, doc.sender, d.recipient, d.kind "
-            "FROM deliveries d JOIN documents doc ON doc.id = d.document WHERE d.id = %s",
-            (delivery_id,),
-        )
+        rows = await self._rows(SQL.fetch, (delivery_id,))
         if not rows:
             return None
         fetched = Fetched(*rows[0])
@@ -402,91 +310,49 @@ class PostgresStore(Store):
         now = time.time()
 
         async def ack(conn: psycopg.AsyncConnection) -> str:
-            cursor = await conn.execute(
-                "SELECT state FROM deliveries WHERE id = %s AND recipient = %s FOR UPDATE",
-                (delivery_id, agency),
-            )
+            cursor = await conn.execute(SQL.delivery_state, (delivery_id, agency))
             row = await cursor.fetchone()
             if row is None:
                 raise NotFound(f"no delivery {delivery_id} addressed to {agency}")
             new = next_ack_state(row[0], state, delivery_id)
             if new != row[0]:
-                await conn.execute(
-                    "UPDATE deliveries SET state = %s, updated_at = %s WHERE id = %s",
-                    (new, now, delivery_id),
-                )
+                await conn.execute(SQL.set_delivery_state, (new, now, delivery_id))
             return new
 
         return await self._write(ack)
 
     async def outbox(self, agency: str, limit: int, before: int | None = None) -> list[OutboxItem]:
-        docs = await self._rows(
-            "SELECT id, document_id, kind, created_at FROM documents WHERE sender = %s "
-            "AND id < %s ORDER BY id DESC LIMIT %s",
-            (agency, MAX_ID if before is None else before, limit),
-        )
+        docs = await self._rows(SQL.outbox_documents,
+                                (agency, MAX_ID if before is None else before, limit))
         if not docs:
             return []
-        items = {row[0]: OutboxItem(*row) for row in docs}
-        ids = list(items)
-        statuses: dict[tuple[int, str], list[str]] = {}
-        for document, recipient, code in await self._rows(
-            "SELECT document, recipient, status_code FROM statuses WHERE document = ANY(%s) "
-            "ORDER BY id",
-            (ids,),
-        ):
-            statuses.setdefault((document, recipient), []).append(code)
-        for delivery, document, recipient, state, updated in await self._rows(
-            "SELECT id, document, recipient, state, updated_at FROM deliveries "
-            "WHERE document = ANY(%s) ORDER BY id",
-            (ids,),
-        ):
-            items[document].recipients.append({
-                "delivery": delivery,
-                "recipient": recipient,
-                "state": state,
-                "updated_at": updated,
-                "status_codes": statuses.get((document, recipient), []),
-            })
-        return list(items.values())
+        ids = [row[0] for row in docs]
+        return outbox_items(docs, await self._rows(*SQL.outbox_statuses(ids)),
+                            await self._rows(*SQL.outbox_deliveries(ids)))
 
     # -- operations ----------------------------------------------------------------------------
     async def stats(self) -> dict[str, int]:
-        pending = await self._rows("SELECT count(*) FROM deliveries WHERE state <> 'done'")
+        pending = await self._rows(SQL.pending_count)
         documents = await self._rows("SELECT count(*) FROM documents")
         return {"pending_deliveries": int(pending[0][0]), "documents": int(documents[0][0])}
 
     async def ping(self) -> None:
-        await self._rows("SELECT 1")
+        await self._rows(SQL.ping)
 
 
 async def _original_outcome(conn: psycopg.AsyncConnection, package: Package) -> SendOutcome:
-    cursor = await conn.execute(
-        "SELECT id, document_id, kind, sender, created_at FROM documents "
-        "WHERE sender = %s AND dedup_key = %s",
-        (package.sender, package.dedup_key),
-    )
+    cursor = await conn.execute(SQL.original_document, (package.sender, package.dedup_key))
     row = await cursor.fetchone()
     assert row is not None, "conflicting row vanished"
-    cursor = await conn.execute(
-        "SELECT id, recipient FROM deliveries WHERE document = %s ORDER BY id", (row[0],)
-    )
+    cursor = await conn.execute(SQL.document_deliveries, (row[0],))
     deliveries = await cursor.fetchall()
     return SendOutcome(*row, deliveries=tuple((i, r) for i, r in deliveries), duplicate=True)
 
 
 async def _answered_document(conn: psycopg.AsyncConnection, package: Package) -> int:
     """The document a status answers; it must have been sent to the status's sender."""
-    cursor = await conn.execute(
-        "SELECT doc.id FROM documents doc JOIN deliveries d ON d.document = doc.id "
-        "WHERE doc.sender = %s AND doc.dedup_key = %s AND doc.kind = 'edoc' "
-        "AND d.recipient = %s LIMIT 1",
-        (package.response_for_organ, package.response_for_document, package.sender),
-    )
+    cursor = await conn.execute(SQL.answered_document, SQL.answered_args(package))
     row = await cursor.fetchone()
     if row is None:
-        raise Unprocessable(
-            f"Status/ResponseFor names document {package.response_for_document!r} from "
-            f"{package.response_for_organ}, which was not sent to {package.sender}"
-        )
+        raise unanswered(package)
     return row[0]

@@ -1,4 +1,4 @@
-"""The default store: one SQLite file in WAL mode, written in group commits (`pipeline`).
+"""The default store: one SQLite file in WAL mode, written in group commits (`sqlite_commit`).
 
 WAL lets readers run while the writer commits, so inbox polls never queue behind sends, and
 `synchronous=FULL` makes every commit reach the disk before the writer reports it: a 2xx survives
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from axis.edxml import EDOC, STATUS, Package
+from axis.edxml import STATUS, Package
 from axis.store.base import (
     MAX_ID,
     Agency,
@@ -28,54 +28,12 @@ from axis.store.base import (
     OutboxItem,
     SendOutcome,
     Store,
-    Unprocessable,
     next_ack_state,
 )
-from axis.store.pipeline import PipelinedCommitter
+from axis.store.sql import SQLITE_STATEMENTS, inbox_counts, outbox_items, unanswered
+from axis.store.sqlite_commit import SqliteCommitter
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS agencies (
-    code TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    secret TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS agencies_updated ON agencies(updated_at);
-CREATE TABLE IF NOT EXISTS documents (
-    id INTEGER PRIMARY KEY,
-    sender TEXT NOT NULL,
-    dedup_key TEXT NOT NULL,
-    document_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    created_at REAL NOT NULL,
-    body BLOB NOT NULL,
-    UNIQUE (sender, dedup_key)
-);
-CREATE INDEX IF NOT EXISTS documents_outbox ON documents(sender, id);
-CREATE TABLE IF NOT EXISTS deliveries (
-    id INTEGER PRIMARY KEY,
-    document INTEGER NOT NULL REFERENCES documents(id),
-    recipient TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS deliveries_inbox
-    ON deliveries(recipient, priority DESC, id) WHERE state <> 'done';
-CREATE INDEX IF NOT EXISTS deliveries_document ON deliveries(document);
-CREATE TABLE IF NOT EXISTS statuses (
-    id INTEGER PRIMARY KEY,
-    document INTEGER NOT NULL REFERENCES documents(id),
-    recipient TEXT NOT NULL,
-    status_code TEXT NOT NULL,
-    status_document INTEGER NOT NULL REFERENCES documents(id),
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS statuses_document ON statuses(document);
-"""
+SQL = SQLITE_STATEMENTS
 
 
 class SqliteStore(Store):
@@ -88,11 +46,8 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._writer_conn: sqlite3.Connection | None = None
-        self._committer: PipelinedCommitter | None = None
+        self._committer: SqliteCommitter | None = None
         self._on_commit = on_commit
-
-    def set_commit_observer(self, observer: Callable[[float, int], None]) -> None:
-        self._on_commit = observer
 
     # -- connections ---------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -116,9 +71,9 @@ class SqliteStore(Store):
         directory = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(directory, exist_ok=True)
         conn = self._connect()
-        conn.executescript(SCHEMA)
+        conn.executescript(SQL.schema)
         self._writer_conn = conn
-        self._committer = PipelinedCommitter(conn, on_commit=self._observe,
+        self._committer = SqliteCommitter(conn, on_commit=self._observe,
                                              checkpoint=self._checkpoint)
 
     def _checkpoint(self) -> None:
@@ -127,10 +82,6 @@ class SqliteStore(Store):
         if conn is None:
             conn = self._checkpoint_conn = self._connect()
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-    def _observe(self, seconds: float, size: int) -> None:
-        if self._on_commit is not None:
-            self._on_commit(seconds, size)
 
     async def close(self) -> None:
         if self._committer is not None:
@@ -157,51 +108,31 @@ class SqliteStore(Store):
         now = time.time()
 
         def put(conn: sqlite3.Connection) -> bool:
-            existed = conn.execute("SELECT 1 FROM agencies WHERE code = ?", (code,)).fetchone()
-            conn.execute(
-                "INSERT INTO agencies (code, name, secret, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
-                "secret = excluded.secret, updated_at = excluded.updated_at",
-                (code, name, secret, now),
-            )
+            existed = conn.execute(SQL.agency_exists, (code,)).fetchone()
+            conn.execute(SQL.upsert_agency, (code, name, secret, now))
             return existed is None
 
         return await self._write(put)
 
     async def put_agencies(self, rows: Sequence[tuple[str, str, str]]) -> int:
-        return await self._write(self._bulk_put(rows))
-
-    @staticmethod
-    def _bulk_put(rows: Sequence[tuple[str, str, str]]) -> Callable[[sqlite3.Connection], int]:
         now = time.time()
 
         def put(conn: sqlite3.Connection) -> int:
-            conn.executemany(
-                "INSERT INTO agencies (code, name, secret, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
-                "secret = excluded.secret, updated_at = excluded.updated_at",
-                [(code, name, secret, now) for code, name, secret in rows],
-            )
+            conn.executemany(SQL.upsert_agency,
+                             [(code, name, secret, now) for code, name, secret in rows])
             return len(rows)
 
-        return put
+        return await self._write(put)
 
     async def get_agency(self, code: str) -> Agency | None:
-        row = self._reader().execute(
-            "SELECT code, name, secret, updated_at FROM agencies WHERE code = ?", (code,)
-        ).fetchone()
+        row = self._reader().execute(SQL.get_agency, (code,)).fetchone()
         return Agency(*row) if row else None
 
     async def list_agencies(self, after: str, limit: int) -> list[tuple[str, str]]:
-        return self._reader().execute(
-            "SELECT code, name FROM agencies WHERE code > ? ORDER BY code LIMIT ?", (after, limit)
-        ).fetchall()
+        return self._reader().execute(SQL.list_agencies, (after, limit)).fetchall()
 
     async def agencies_since(self, updated_after: float) -> list[Agency]:
-        rows = self._reader().execute(
-            "SELECT code, name, secret, updated_at FROM agencies WHERE updated_at > ?",
-            (updated_after,),
-        ).fetchall()
+        rows = self._reader().execute(SQL.agencies_since, (updated_after,)).fetchall()
         return [Agency(*row) for row in rows]
 
     # -- exchange ------------------------------------------------------------------------------
@@ -214,68 +145,35 @@ class SqliteStore(Store):
                 answered = _answered_document(conn, package)
             # Insert first and look for the original only on conflict: duplicates are rare, so
             # the common case costs one statement instead of two.
-            cursor = conn.execute(
-                "INSERT INTO documents (sender, dedup_key, document_id, kind, priority, size, "
-                "created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (sender, dedup_key) DO NOTHING",
-                (package.sender, package.dedup_key, package.document_id, package.kind,
-                 package.priority, len(body), now, body),
-            )
+            cursor = conn.execute(SQL.insert_document, SQL.document_row(package, body, now))
             if cursor.rowcount == 0:
                 return _original_outcome(conn, package)
             document = cursor.lastrowid
             assert document is not None
             deliveries = []
             for recipient in package.recipients:
-                cursor = conn.execute(
-                    "INSERT INTO deliveries (document, recipient, kind, priority, state, "
-                    "updated_at) VALUES (?, ?, ?, ?, 'pending', ?)",
-                    (document, recipient, package.kind, package.priority, now),
-                )
+                cursor = conn.execute(SQL.insert_delivery,
+                                      (document, recipient, package.kind, package.priority, now))
                 assert cursor.lastrowid is not None
                 deliveries.append((cursor.lastrowid, recipient))
             if answered is not None:
-                conn.execute(
-                    "INSERT INTO statuses (document, recipient, status_code, status_document, "
-                    "created_at) VALUES (?, ?, ?, ?, ?)",
-                    (answered, package.sender, package.status_code, document, now),
-                )
+                conn.execute(SQL.insert_status,
+                             (answered, package.sender, package.status_code, document, now))
             return SendOutcome(document, package.document_id, package.kind, package.sender, now,
                                tuple(deliveries))
 
         assert self._committer is not None, "store is not open"
-        return await self._committer.submit(send)
+        return await self._committer.submit(send)  # the hot path: no extra coroutine
 
     async def inbox(self, agency: str, kind: str | None, limit: int) -> list[InboxItem]:
-        sql = (
-            "SELECT d.id, doc.document_id, doc.sender, d.kind, d.priority, doc.size, "
-            "doc.created_at, d.state FROM deliveries d JOIN documents doc ON doc.id = d.document "
-            "WHERE d.recipient = ? AND d.state <> 'done'"
-        )
-        args: tuple[Any, ...] = (agency,)
-        if kind is not None:
-            sql += " AND d.kind = ?"
-            args += (kind,)
-        sql += " ORDER BY d.priority DESC, d.id LIMIT ?"
-        rows = self._reader().execute(sql, (*args, limit)).fetchall()
+        rows = self._reader().execute(*SQL.inbox(agency, kind, limit)).fetchall()
         return [InboxItem(*row) for row in rows]
 
     async def inbox_count(self, agency: str) -> dict[str, int]:
-        rows = self._reader().execute(
-            "SELECT kind, count(*) FROM deliveries WHERE recipient = ? AND state <> 'done' "
-            "GROUP BY kind",
-            (agency,),
-        ).fetchall()
-        counts = {EDOC: 0, STATUS: 0}
-        counts.update(rows)
-        return counts
+        return inbox_counts(self._reader().execute(SQL.inbox_count, (agency,)).fetchall())
 
     async def fetch(self, agency: str, delivery_id: int) -> Fetched | None:
-        row = self._reader().execute(
-            "SELECT d.id, doc.body, doc.document_id, doc.sender, d.recipient, d.kind "
-            "FROM deliveries d JOIN documents doc ON doc.id = d.document WHERE d.id = ?",
-            (delivery_id,),
-        ).fetchone()
+        row = self._reader().execute(SQL.fetch, (delivery_id,)).fetchone()
         if row is None:
             return None
         fetched = Fetched(*row)
@@ -287,58 +185,30 @@ class SqliteStore(Store):
         now = time.time()
 
         def ack(conn: sqlite3.Connection) -> str:
-            row = conn.execute(
-                "SELECT state FROM deliveries WHERE id = ? AND recipient = ?",
-                (delivery_id, agency),
-            ).fetchone()
+            row = conn.execute(SQL.delivery_state, (delivery_id, agency)).fetchone()
             if row is None:
                 raise NotFound(f"no delivery {delivery_id} addressed to {agency}")
             new = next_ack_state(row[0], state, delivery_id)
             if new != row[0]:
-                conn.execute(
-                    "UPDATE deliveries SET state = ?, updated_at = ? WHERE id = ?",
-                    (new, now, delivery_id),
-                )
+                conn.execute(SQL.set_delivery_state, (new, now, delivery_id))
             return new
 
         return await self._write(ack)
 
     async def outbox(self, agency: str, limit: int, before: int | None = None) -> list[OutboxItem]:
         conn = self._reader()
-        docs = conn.execute(
-            "SELECT id, document_id, kind, created_at FROM documents WHERE sender = ? "
-            "AND id < ? ORDER BY id DESC LIMIT ?",
-            (agency, MAX_ID if before is None else before, limit),
-        ).fetchall()
+        docs = conn.execute(SQL.outbox_documents,
+                            (agency, MAX_ID if before is None else before, limit)).fetchall()
         if not docs:
             return []
-        items = {row[0]: OutboxItem(*row) for row in docs}
-        marks = ",".join("?" * len(items))
-        statuses: dict[tuple[int, str], list[str]] = {}
-        for document, recipient, code in conn.execute(
-            f"SELECT document, recipient, status_code FROM statuses WHERE document IN ({marks}) "
-            "ORDER BY id",
-            tuple(items),
-        ):
-            statuses.setdefault((document, recipient), []).append(code)
-        for delivery, document, recipient, state, updated in conn.execute(
-            f"SELECT id, document, recipient, state, updated_at FROM deliveries "
-            f"WHERE document IN ({marks}) ORDER BY id",
-            tuple(items),
-        ):
-            items[document].recipients.append({
-                "delivery": delivery,
-                "recipient": recipient,
-                "state": state,
-                "updated_at": updated,
-                "status_codes": statuses.get((document, recipient), []),
-            })
-        return list(items.values())
+        ids = [row[0] for row in docs]
+        return outbox_items(docs, conn.execute(*SQL.outbox_statuses(ids)),
+                            conn.execute(*SQL.outbox_deliveries(ids)))
 
     # -- operations ----------------------------------------------------------------------------
     async def stats(self) -> dict[str, int]:
         conn = self._reader()
-        pending = conn.execute("SELECT count(*) FROM deliveries WHERE state <> 'done'").fetchone()
+        pending = conn.execute(SQL.pending_count).fetchone()
         # Rows are never deleted and an INTEGER PRIMARY KEY without AUTOINCREMENT reuses the
         # ids of rolled-back inserts, so max(id) is the count, read from the end of the index
         # instead of a scan that would stall the event loop on a large store.
@@ -346,32 +216,19 @@ class SqliteStore(Store):
         return {"pending_deliveries": pending[0], "documents": documents[0]}
 
     async def ping(self) -> None:
-        self._reader().execute("SELECT 1").fetchone()
+        self._reader().execute(SQL.ping).fetchone()
 
 
 def _original_outcome(conn: sqlite3.Connection, package: Package) -> SendOutcome:
-    row = conn.execute(
-        "SELECT id, document_id, kind, sender, created_at FROM documents "
-        "WHERE sender = ? AND dedup_key = ?",
-        (package.sender, package.dedup_key),
-    ).fetchone()
+    row = conn.execute(SQL.original_document, (package.sender, package.dedup_key)).fetchone()
     assert row is not None, "conflicting row vanished"
-    deliveries = conn.execute(
-        "SELECT id, recipient FROM deliveries WHERE document = ? ORDER BY id", (row[0],)
-    ).fetchall()
+    deliveries = conn.execute(SQL.document_deliveries, (row[0],)).fetchall()
     return SendOutcome(*row, deliveries=tuple(deliveries), duplicate=True)
 
 
 def _answered_document(conn: sqlite3.Connection, package: Package) -> int:
     """The document a status answers; it must have been sent to the status's sender."""
-    row = conn.execute(
-        "SELECT doc.id FROM documents doc JOIN deliveries d ON d.document = doc.id "
-        "WHERE doc.sender = ? AND doc.dedup_key = ? AND doc.kind = 'edoc' AND d.recipient = ?",
-        (package.response_for_organ, package.response_for_document, package.sender),
-    ).fetchone()
+    row = conn.execute(SQL.answered_document, SQL.answered_args(package)).fetchone()
     if row is None:
-        raise Unprocessable(
-            f"Status/ResponseFor names document {package.response_for_document!r} from "
-            f"{package.response_for_organ}, which was not sent to {package.sender}"
-        )
+        raise unanswered(package)
     return row[0]

@@ -198,11 +198,14 @@ def test_command_line_rejects_bad_options_in_one_line(tmp_path, capsys) -> None:
     assert capsys.readouterr().err.strip() == "lienthong: error: --port 70000: expected 1-65535"
     bad = tmp_path / "d.csv"
     bad.write_text("A1,One,short\n")
-    assert main(["axis", "serve", "--store", str(tmp_path / "a.db"),
+    # A port nobody listens on: the default 8080 may be taken on a shared machine, and the port
+    # is checked before the other options.
+    port = ["--port", str(free_port())]
+    assert main(["axis", "serve", *port, "--store", str(tmp_path / "a.db"),
                  "--directory", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--directory" in err[0] and "line 1: secret of A1" in err[0]
-    assert main(["axis", "serve", "--store", str(tmp_path / "missing" / "a.db")]) == 2
+    assert main(["axis", "serve", *port, "--store", str(tmp_path / "missing" / "a.db")]) == 2
     assert "--store" in capsys.readouterr().err
 
 
@@ -275,3 +278,11 @@ async def test_long_poll_across_sqlite_workers_answers_within_the_recheck(
                 await b.ack(sent["deliveries"][0]["id"])
     finally:
         server.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -42,7 +42,7 @@ LOCK_WAIT_MS = 30_000
 """How long a batch waits for another process's write lock before failing with 503."""
 
 
-class PipelinedCommitter(Batcher):
+class SqliteCommitter(Batcher):
     """Batches of SQLite writes on one connection, committed inline on the event loop."""
 
     def __init__(self, conn: sqlite3.Connection,

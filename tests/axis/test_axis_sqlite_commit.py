@@ -10,7 +10,7 @@ import time
 import pytest
 
 from axis import edxml, packages
-from axis.store import pipeline
+from axis.store import sqlite_commit
 from axis.store.sqlite import SqliteStore
 from tests.axis.conftest import A, B
 
@@ -59,7 +59,7 @@ async def test_waits_for_another_process_lock_without_blocking_reads(store) -> N
 
 
 async def test_checkpoints_run_between_batches(store, monkeypatch) -> None:
-    monkeypatch.setattr(pipeline, "CHECKPOINT_EVERY", 2)
+    monkeypatch.setattr(sqlite_commit, "CHECKPOINT_EVERY", 2)
     calls: list[float] = []
     original = store._checkpoint
 
