@@ -19,7 +19,13 @@ import time
 
 from axis.config import DEFAULT_MAX_BODY, DEFAULT_MAX_WAIT, DEFAULT_STORE, Settings
 
-ADMIN_TOKEN_ENV = "LIENTHONG_AXIS_ADMIN_TOKEN"
+ADMIN_TOKEN_ENV = "LIENTHONG_ADMIN_TOKEN"
+ADMIN_TOKEN_ALIAS = "LIENTHONG_AXIS_ADMIN_TOKEN"
+"""The one name `axis serve` and `lienthong loadtest` share; the old axis-only name still works."""
+
+
+def env_admin_token() -> str | None:
+    return os.environ.get(ADMIN_TOKEN_ENV) or os.environ.get(ADMIN_TOKEN_ALIAS)
 
 
 class ConfigError(ValueError):
@@ -27,25 +33,30 @@ class ConfigError(ValueError):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
     parser.add_argument("--store", default=DEFAULT_STORE,
                         help="SQLite file (default axis.db) or postgresql://user@host/db")
     parser.add_argument("--workers", type=int, default=1,
                         help="uvicorn worker processes sharing the store (default 1)")
     parser.add_argument("--admin-token", default=None,
-                        help=f"bearer token for the directory endpoints (or ${ADMIN_TOKEN_ENV}; "
-                        "generated and printed if neither is given)")
+                        help="bearer token for the directory endpoints (default: "
+                        f"${ADMIN_TOKEN_ENV}, alias ${ADMIN_TOKEN_ALIAS}, else generated and "
+                        "printed)")
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help=f"largest request body accepted (default {DEFAULT_MAX_BODY})")
     parser.add_argument("--max-wait", type=float, default=DEFAULT_MAX_WAIT, metavar="SECONDS",
                         help=f"longest long poll held (default {DEFAULT_MAX_WAIT:g})")
     parser.add_argument("--directory", default=None, metavar="FILE",
-                        help="JSON or CSV file of code,name,secret loaded into the store first")
+                        help="JSON or CSV file of code,name,secret loaded into the store first "
+                        "(default: none)")
     parser.add_argument("--null-endpoint", action="store_true",
-                        help="also serve POST /bench/null (a no-work baseline for benchmarks)")
+                        help="also serve POST /bench/null, a no-work baseline for benchmarks "
+                        "(default: off)")
     parser.add_argument("--log-level", default="warning",
-                        choices=["critical", "error", "warning", "info", "debug"])
+                        choices=["critical", "error", "warning", "info", "debug"],
+                        help="uvicorn's log level (default warning)")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -57,7 +68,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         raise ConfigError(f"--max-body {args.max_body}: expected at least 1024 bytes")
     if not 0 <= args.max_wait <= 3600:
         raise ConfigError(f"--max-wait {args.max_wait:g}: expected 0-3600 seconds")
-    token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
+    token = args.admin_token or env_admin_token()
     if token is not None and len(token) < 16:
         raise ConfigError("--admin-token: use at least 16 characters")
     if token is None:
@@ -145,7 +156,7 @@ def serve(args: argparse.Namespace) -> int:
         count = load_directory(settings, args.directory)
         print(f"axis: loaded {count} systems from {args.directory} in "
               f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
-    if not (args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)):
+    if not (args.admin_token or env_admin_token()):
         print(f"axis: admin token (generated; set --admin-token to choose one): "
               f"{settings.admin_token}", file=sys.stderr, flush=True)
     import uvicorn

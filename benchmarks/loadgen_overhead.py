@@ -113,6 +113,7 @@ SCENARIO = textwrap.dedent('''
     [loadtest]
     time_scale = 1.0
     shape = "constant"
+    demand_scale = 1.0
     drain_s = 1.0
     late_threshold_s = 1.0
 ''')

@@ -119,6 +119,8 @@ ROWS: tuple[tuple[str, str, Callable[[Run], str]], ...] = (
     ("requests", "per s, polls included", lambda r: _num(r.summary.requests_per_s, 1)),
     ("busiest axis", "utilisation",
      lambda r: "–" if (b := _busiest(r)) is None else f"{b[0]}: {100 * b[1]:.3g}%"),
+    ("demand", "× the scenario's", lambda r: f"{r.summary.demand_scale:g}"
+     if isinstance(r.summary, LoadtestSummary) else "1"),
     ("time base", "", lambda r: r.summary.time_base if isinstance(r.summary, LoadtestSummary)
      else "scenario"),
 )

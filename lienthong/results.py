@@ -174,6 +174,10 @@ class LoadtestSummary(Provenance, Figures):
     kind: Literal["loadtest"] = "loadtest"
     duplicates: int
     unexpected: int
+    foreign_deliveries: int = 0
+    """Deliveries fetched that an earlier run (or someone else) sent: cleared, never counted."""
+    demand_scale: float = 1.0
+    """The load test's multiple of the scenario's demand (loadtest.demand_scale)."""
     status_latency_s: Latency
     statuses: dict[str, int]
     intended_send_rate: float

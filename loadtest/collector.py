@@ -180,6 +180,32 @@ class Collector:
         self.reports[node] = (float(data["time"]), int(data["pending"]))
         self.merged_last_due = max(self.merged_last_due, float(data.get("last_due", 0.0)))
 
+    # -- the live line ------------------------------------------------------------------------
+
+    def live_line(self, users: int) -> str:
+        """What the run is doing, for a person watching (master or local): users, sends and
+        deliveries per second since the last line, end-to-end p50/p99 so far, the backlog of
+        accepted deliveries not yet fetched, and fetches outside this run's ledger."""
+        now = time.time()
+        sends = self.merged_counters.get("accepted_sends", 0)
+        fetches = sum(self.ledger.fetches.values())
+        last_time, last_sends, last_fetches = getattr(self, "_live_last", (None, 0, 0))
+        span = (now - last_time) if last_time else max(now - (self.clock.start if self.clock
+                                                               else now), 1e-9)
+        self._live_last = (now, sends, fetches)
+        deliver = self.merged_latency.histograms.get("deliver")
+        if deliver is not None and deliver.get_total_count():
+            p50 = deliver.get_value_at_percentile(50) / 1e6
+            p99 = deliver.get_value_at_percentile(99) / 1e6
+            latency = f"e2e p50 {p50:.3g} s p99 {p99:.3g} s"
+        else:
+            latency = "e2e -"
+        foreign = self.merged_counters.get("foreign_deliveries", 0)
+        return (f"live: {users} users, {(sends - last_sends) / max(span, 1e-9):.2f} sends/s, "
+                f"{(fetches - last_fetches) / max(span, 1e-9):.2f} deliveries/s, {latency}, "
+                f"backlog {self.ledger.outstanding()}, sent {sends}, fetched {fetches}"
+                + (f", {foreign} from earlier runs" if foreign else ""))
+
     # -- the drain ---------------------------------------------------------------------------
 
     def quiet(self) -> bool:

@@ -27,6 +27,13 @@ class LoadTestConfig(StrictModel):
         description="Sending agency systems each Locust user plays, sampled by demand weight. "
         "The agencies they may write to are played too (they poll and answer).",
     )
+    demand_scale: Annotated[float, Field(gt=0.0, le=1000.0)] = Field(
+        default=10.0,
+        description="Multiple of the scenario's documents per day the senders send. 10 by "
+        "default, so that a short default run moves documents visibly (target-2020: about 3 "
+        "a second instead of 0.3) while polling, which does not depend on it, stays as it "
+        "is; 1 sends the scenario's own demand (compare with a simulation of the same).",
+    )
     spawn_rate: Positive = 10.0
     run_time_s: Positive = 60.0
     time_scale: Positive = Field(

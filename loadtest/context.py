@@ -49,10 +49,11 @@ class RunContext:
     collector: Collector
 
     def rate_per_s(self, documents_per_day: float) -> float:
-        """A sender's nominal rate in real seconds: its daily documents spread over the working
-        seconds of a day, compressed by the time scale."""
+        """A sender's nominal rate in real seconds: its daily documents (times the load test's
+        demand scale) spread over the working seconds of a day, compressed by the time scale."""
         work = self.calendar.work_seconds_per_day
-        return documents_per_day / work * self.settings.time_scale if work else 0.0
+        scale = self.scenario.loadtest.demand_scale
+        return documents_per_day * scale / work * self.settings.time_scale if work else 0.0
 
     def adopt(self, users: int, load_s: float, time_scale: float) -> None:
         """Take the master's users, sending time and time scale (a worker's own options may

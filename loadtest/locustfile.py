@@ -24,6 +24,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file by locust: make `loadtest` and `topology` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import gevent
 from locust import LoadTestShape, events
 from locust.runners import MasterRunner, WorkerRunner
 
@@ -116,6 +117,7 @@ def _test_start(environment: Any, **_: Any) -> None:
     collector = context.collector
     if collector.role != "worker":
         options = environment.parsed_options
+        _take_the_asked_users(context, options)
         if environment.host and not options.no_register:
             try:
                 check_target(environment.host)
@@ -128,6 +130,35 @@ def _test_start(environment: Any, **_: Any) -> None:
             log.info("lienthong: registered %d agency systems at %s", count, environment.host)
     collector.reset()
     collector.start_reporting()
+    if collector.role != "worker":
+        gevent.spawn(_live, context, environment)
+
+
+LIVE_INTERVAL_S = 5.0
+
+
+def _live(context: RunContext, environment: Any) -> None:
+    """A line every few seconds while the run lasts (`lienthong loadtest` shows it too)."""
+    while not _State.written:
+        gevent.sleep(LIVE_INTERVAL_S)
+        if context.collector.clock is not None and not _State.written:
+            if context.collector.role == "local":
+                context.collector.flush()
+            log.info("lienthong: %s", context.collector.live_line(environment.runner.user_count))
+
+
+def _take_the_asked_users(context: RunContext, options: Any) -> None:
+    """The web UI's user count and spawn rate are honoured: the shape plays as many agency
+    groups as users were asked for (Locust writes the form into the parsed options)."""
+    users = getattr(options, "num_users", None)
+    if getattr(options, "spawn_rate", None):
+        context.settings.spawn_rate = float(options.spawn_rate)
+    if users and int(users) != len(context.plan.groups):
+        before = len(context.plan.groups)
+        context.adopt(int(users), context.settings.load_s, context.settings.time_scale)
+        log.info("lienthong: %d users as asked (the scenario's %d replaced); %d agency systems "
+                 "(%d sending)", len(context.plan.groups), before, len(context.plan.by_code),
+                 len(context.plan.senders))
 
 
 @events.spawning_complete.add_listener
@@ -177,9 +208,16 @@ def _write_results(context: RunContext, drained: bool) -> None:
     options = context.collector.runner.environment.parsed_options
     data = raw_results(context, drained=drained, end=time.time())
     reconciliation = data["reconciliation"]
-    log.info("lienthong: drain %s; lost %d, duplicates %d, e2e p99 %s s",
-             "complete" if drained else "timed out", reconciliation["lost_total"],
+    sent = reconciliation["documents"].get("edoc", 0)
+    log.info("lienthong: drain %s; %d documents sent, lost %d, duplicates %d, e2e p99 %s s",
+             "complete" if drained else "timed out", sent, reconciliation["lost_total"],
              reconciliation["duplicates"], data["latency"]["deliver"]["p99"])
+    if sent == 0 or reconciliation["lost_total"] > 0:
+        # plain Locust exits 0 on a low failure ratio; a run that sent nothing or lost
+        # deliveries has not passed
+        log.error("lienthong: %s", "no document was sent: nothing was tested" if sent == 0
+                  else f"{reconciliation['lost_total']} deliveries lost")
+        context.collector.runner.environment.process_exit_code = 1
     out = options.lienthong_out
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)

@@ -49,6 +49,8 @@ class RunRequest:
     axis_command: Sequence[str] = ()
     """argv that serves the reference axis; {host} {port} {store} {token} are filled in."""
     axis_env: dict[str, str] = field(default_factory=dict)
+    progress: Any = None
+    """Called with each live line Locust logs (every few seconds), or None for silence."""
 
 
 @dataclass
@@ -147,6 +149,32 @@ def locust_argv(request: RunRequest, target: str, context: RunContext, key: str,
     return argv
 
 
+def _wait_showing_progress(process: subprocess.Popen, log_path: Path, limit: float,
+                           show: Any) -> int:
+    """Wait for Locust, passing its live lines (`lienthong: live: ...`) to `show` as they
+    come; stop it after `limit` seconds (-1)."""
+    deadline = time.monotonic() + limit
+    offset = 0
+    while True:
+        try:
+            returncode = process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        with log_path.open("rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        offset += len(complete)
+        for line in complete.decode("utf-8", "replace").splitlines():
+            if "lienthong: live:" in line and show is not None:
+                show(line[line.index("live:"):])
+        if returncode is not None:
+            return returncode
+        if time.monotonic() > deadline:
+            _stop(process)
+            return -1
+
+
 def run(request: RunRequest) -> RunOutput:
     """One complete headless run; raises `TargetError` or `ScenarioError` on bad input."""
     started = time.monotonic()
@@ -175,11 +203,8 @@ def run(request: RunRequest) -> RunOutput:
         with (request.out / "locust.log").open("wb") as log:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                        start_new_session=True)
-            try:
-                returncode = process.wait(timeout=limit)
-            except subprocess.TimeoutExpired:
-                _stop(process)
-                returncode = -1
+            returncode = _wait_showing_progress(process, request.out / "locust.log", limit,
+                                                request.progress)
         metrics = scrape_metrics(target)
         raw_path = request.out / RAW_FILE
         outbox = None

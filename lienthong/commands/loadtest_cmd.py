@@ -12,6 +12,7 @@ import argparse
 import csv
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,22 +37,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_scenario_argument(parser)
     parser.add_argument("--target", metavar="URL",
                         help="axis to test (default: a fresh reference axis on 127.0.0.1)")
-    parser.add_argument("--admin-token", default=os.environ.get("LIENTHONG_ADMIN_TOKEN"),
-                        help="the target's admin token (or $LIENTHONG_ADMIN_TOKEN)")
+    parser.add_argument("--admin-token", default=os.environ.get("LIENTHONG_ADMIN_TOKEN")
+                        or os.environ.get("LIENTHONG_AXIS_ADMIN_TOKEN"),
+                        help="the target's admin token (default: $LIENTHONG_ADMIN_TOKEN, alias "
+                        "$LIENTHONG_AXIS_ADMIN_TOKEN; with no --target, the fresh axis's own)")
     parser.add_argument("--users", type=int, metavar="N",
-                        help="Locust users, each playing loadtest.agencies_per_user senders")
-    parser.add_argument("--spawn-rate", type=float, metavar="R", help="users started per second")
+                        help="Locust users, each playing loadtest.agencies_per_user senders "
+                        "(default: the scenario's loadtest.users, 20)")
+    parser.add_argument("--spawn-rate", type=float, metavar="R",
+                        help="users started per second (default: the scenario's "
+                        "loadtest.spawn_rate, 10)")
     parser.add_argument("--run-time", metavar="T",
-                        help="length of the sending phase: 60, 60s, 5m, 1h (a drain follows)")
+                        help="length of the sending phase: 60, 60s, 5m, 1h; a drain follows "
+                        "(default: the scenario's loadtest.run_time_s, 60 s)")
     parser.add_argument("--time-scale", type=float, metavar="X",
-                        help="scenario seconds per real second (48: a working day in 10 min)")
+                        help="scenario seconds per real second (default: the scenario's "
+                        "loadtest.time_scale, 48: a working day in 10 min)")
     parser.add_argument("--processes", type=int, default=1, metavar="N",
                         help="Locust worker processes on this machine (default 1)")
     parser.add_argument("--max-p99", type=float, metavar="S",
-                        help="fail when p99 end-to-end latency exceeds S seconds")
-    parser.add_argument("--out", type=Path, metavar="DIR", help="run directory to write")
+                        help="fail when p99 end-to-end latency exceeds S seconds (default: the "
+                        "scenario's loadtest.p99_latency_s, else no limit)")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="run directory to write (default: "
+                        "results/runs/<scenario>-loadtest-<time>)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        dest="overrides", help="override a scenario key (repeatable)")
+                        dest="overrides",
+                        help="override a scenario key (repeatable; default: none)")
     parser.set_defaults(run=run)
 
 
@@ -104,11 +115,13 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         raise UserError(str(error)) from None
     out = args.out or default_run_dir(Path("results"), loaded.scenario.name, "loadtest")
+    made_here = not out.exists()
     prepare_run_dir(out)
     request = RunRequest(scenario=loaded.path, out=out, overrides=list(args.overrides),
                          target=args.target, admin_token=args.admin_token, users=args.users,
                          spawn_rate=args.spawn_rate, run_time_s=run_time,
                          time_scale=args.time_scale, processes=args.processes,
+                         progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
                          axis_command=axis_command())
     target = args.target or "a fresh reference axis on 127.0.0.1"
     print(f"lienthong loadtest: {loaded.scenario.name} -> {target}; results in {out}",
@@ -116,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         output = run_load(request)
     except (TargetError, ScenarioError) as error:
+        if made_here:  # a run that never started leaves no run directory behind
+            shutil.rmtree(out, ignore_errors=True)
         raise UserError(str(error)) from None
     summary = write_run(out, loaded, output, args)
     print(headline(summary))
@@ -123,10 +138,17 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         for name in failed:
             check = summary.thresholds[name]
-            print(f"lienthong loadtest: FAILED {name}: {check.value} > {check.limit}",
+            relation = "<" if name == "documents" else ">"
+            print(f"lienthong loadtest: FAILED {name}: {_g(check.value)} {relation} "
+                  f"{_g(check.limit)}"
+                  + (" (a run that sent nothing passes nothing)" if name == "documents" else ""),
                   file=sys.stderr)
         return 1
     return 0
+
+
+def _g(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
 
 
 # -- the run directory ---------------------------------------------------------------------------
@@ -207,7 +229,9 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace
     p99 = raw["latency"].get("deliver", {}).get("p99")
     p99_limit = args.max_p99 or lt.p99_latency_s
     failure_ratio = failures / requests if requests else 0.0
+    documents = rec["documents"].get("edoc", 0)
     thresholds = {
+        "documents": {"limit": 1, "value": documents, "ok": documents >= 1},
         "lost": {"limit": lt.max_lost, "value": lost_total, "ok": lost_total <= lt.max_lost},
         "failure_ratio": {"limit": lt.max_failure_ratio, "value": round(failure_ratio, 6),
                           "ok": failure_ratio <= lt.max_failure_ratio},
@@ -225,6 +249,8 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace
         "in_flight": 0,
         "duplicates": rec["duplicates"],
         "unexpected": rec["unexpected"],
+        "foreign_deliveries": counters.get("foreign_deliveries", 0),
+        "demand_scale": loaded.scenario.loadtest.demand_scale,
         "requests_per_s": requests / duration,
         "throughput_per_s": {"mean": rec["delivered"]["edoc"] / load_s,
                              "peak": max(delivered_rates, default=0)},
@@ -278,4 +304,7 @@ def headline(summary: LoadtestSummary) -> str:
             f"{summary.duplicates}; e2e p50 {ms(lat.p50)}, p99 {ms(lat.p99)}; send rate "
             f"{summary.achieved_send_rate:.3f}/s achieved vs {summary.intended_send_rate:.3f}"
             f"/s intended ({summary.late_sends} late); failure ratio "
-            f"{summary.failure_ratio:.4f}; {'PASSED' if summary.passed else 'FAILED'}")
+            f"{summary.failure_ratio:.4f}"
+            + (f"; {summary.foreign_deliveries} deliveries from earlier runs cleared (not "
+               "counted)" if summary.foreign_deliveries else "")
+            + f"; {'PASSED' if summary.passed else 'FAILED'}")

@@ -17,9 +17,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR", help="run directories")
     parser.add_argument("--out", type=Path, default=Path("results/report.html"),
                         metavar="FILE.html", help="the report file (default results/report.html)")
-    parser.add_argument("--title", default="", help="heading of the report")
+    parser.add_argument("--title", default="",
+                        help="heading of the report (default: 'lienthong: N runs side by side')")
     parser.add_argument("--scenario-time", action="store_true",
-                        help="show compressed load tests in scenario units")
+                        help="show compressed load tests in scenario units (default: real time)")
     parser.set_defaults(run=run)
 
 

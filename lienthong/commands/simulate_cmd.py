@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,13 +28,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="run directory (default: results/runs/<scenario>-simulation-<time>)")
     add_sim_options(parser)
-    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--no-plots", action="store_true",
+                        help="skip the PNG plots (default: plots are drawn)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress output (default: progress on stderr)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from lienthong import results
+    from lienthong.progress import progress
     from lienthong.scenario import load_scenario
     from sim.model import NetworkSim, SimInput, SimInputError
     from sim.replications import build, default_jobs, run_replications
@@ -51,9 +53,7 @@ def run(args: argparse.Namespace) -> int:
     replications = scenario.simulation.replications
     jobs = args.jobs or min(default_jobs(), replications)
 
-    def say(text: str) -> None:
-        if not args.quiet:
-            print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+    say = progress(args.quiet)
 
     try:  # check what only the model can (agency codes, axis names, horizon) before writing
         NetworkSim(inp, build(inp), 0)
@@ -86,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
         wait = row.wait_s["mean"] or 0.0
         print(f"  {name:<14} {row.utilization:>9.2%} {wait * 1000:>9.2f} ms "
               f"{row.arrival_rate_per_s:>9.1f} ({row.poll_rate_per_s:.1f})")
+    from lienthong.judged_by import judged_by
+
+    verdict = judged_by(scenario, summary)
+    if verdict:
+        print(verdict)
     print(f"run written to {run_dir}")
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +46,7 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
 def run(args: argparse.Namespace) -> int:
     from lienthong import results
     from lienthong.executors import make_executor
+    from lienthong.progress import progress
     from lienthong.runs import run_points
     from lienthong.scenario import load_scenario
     from sim.model import NetworkSim, SimInput, SimInputError
@@ -76,9 +76,7 @@ def run(args: argparse.Namespace) -> int:
                                                   "sweep")
         out = results.prepare_run_dir(out)
 
-        def say(text: str) -> None:
-            if not args.quiet:
-                print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+        say = progress(args.quiet)
 
         started = time.perf_counter()
         say(f"sweeping {key} over {values}: {replications} replication(s) each, on "

@@ -19,12 +19,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(agencies, connected, documents and deliveries per working day).",
     )
     add_scenario_argument(parser)
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead (default: a table per level)")
     parser.add_argument("--export", type=Path, metavar="FILE.graphml",
-                        help="write the graph as GraphML")
-    parser.add_argument("--map", type=Path, metavar="FILE.png", help="draw the network as a map")
+                        help="write the graph as GraphML (default: not written)")
+    parser.add_argument("--map", type=Path, metavar="FILE.png",
+                        help="draw the network as a map (default: not drawn)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        dest="overrides", help="override a scenario key (repeatable)")
+                        dest="overrides",
+                        help="override a scenario key (repeatable; default: none)")
     parser.set_defaults(run=run)
 
 

@@ -286,3 +286,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_one_admin_token_name_with_the_old_one_as_alias(monkeypatch):
+    from axis.server import env_admin_token
+
+    monkeypatch.delenv("LIENTHONG_ADMIN_TOKEN", raising=False)
+    monkeypatch.setenv("LIENTHONG_AXIS_ADMIN_TOKEN", "old-name-token-0123456789")
+    assert env_admin_token() == "old-name-token-0123456789"
+    monkeypatch.setenv("LIENTHONG_ADMIN_TOKEN", "shared-name-token-0123456789")
+    assert env_admin_token() == "shared-name-token-0123456789"  # the shared name wins

@@ -22,6 +22,7 @@ def test_writes_the_shared_run_layout(tmp_path: Path, scenarios_dir: Path,
     captured = capsys.readouterr()
     assert "replication 3/3 done" in captured.err  # progress on stderr
     assert f"run written to {out}" in captured.out
+    assert "judged by Erlang C (M/M/" in captured.out and "s analytic" in captured.out
     summary = json.loads((out / "summary.json").read_text())
     for key in ("scenario", "scenario_sha256", "seed", "replications", "simulated_days",
                 "documents", "deliveries", "delivered", "lost", "in_flight", "requests_per_s",

@@ -8,6 +8,7 @@ import csv
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,43 @@ def test_a_section_the_load_test_would_ignore_is_refused_before_a_run_directory(
     assert done.returncode == 2, done.stderr
     assert "[traffic] is not played by the load test" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_a_run_that_cannot_start_leaves_no_run_directory(tiny_scenario, tmp_path):
+    from loadtest.runner import free_port
+
+    out = tmp_path / "run"
+    done = loadtest(str(tiny_scenario), "--target", f"http://127.0.0.1:{free_port()}",
+                    "--admin-token", "x" * 20, "--out", str(out), timeout=60)
+    assert done.returncode == 2 and "lienthong: error:" in done.stderr
+    assert not out.exists()
+
+
+def test_a_run_that_sent_nothing_fails(axis, tiny_scenario, tmp_path):
+    out = tmp_path / "silent"
+    done = loadtest(str(tiny_scenario), "--target", axis.url, "--admin-token", axis.token,
+                    "--run-time", "2", "--set", "loadtest.demand_scale=0.000001",
+                    "--out", str(out))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["documents"] == 0 and not summary["thresholds"]["documents"]["ok"]
+    assert done.returncode == 1 and "FAILED documents: 0 < 1" in done.stderr
+
+
+def test_deliveries_left_by_an_earlier_run_are_apart_and_not_in_latency(axis, tiny_scenario,
+                                                                         tmp_path):
+    """Run 1 polls too rarely to fetch what it sent (and is cut short); run 2, on the same
+    axis, clears those deliveries and counts them apart: they are not in its ledger and they
+    do not enter its latency."""
+    first = loadtest(str(tiny_scenario), "--target", axis.url, "--admin-token", axis.token,
+                     "--run-time", "3", "--set", "loadtest.poll_interval_s=60",
+                     "--set", "loadtest.drain_s=0.5", "--out", str(tmp_path / "first"))
+    left = json.loads((tmp_path / "first" / "summary.json").read_text())["lost"]
+    assert first.returncode == 1 and left > 0
+    time.sleep(2.0)  # the second run starts well after the first one's sends
+    second = loadtest(str(tiny_scenario), "--target", axis.url, "--admin-token", axis.token,
+                      "--run-time", "3", "--out", str(tmp_path / "second"))
+    summary = json.loads((tmp_path / "second" / "summary.json").read_text())
+    assert summary["foreign_deliveries"] >= left
+    assert summary["unexpected"] == 0 and summary["lost"] == 0
+    assert summary["latency_s"]["max"] < 2.0  # the leftovers waited > 2 s: not counted
+    assert second.returncode == 0, second.stderr

@@ -1,0 +1,54 @@
+"""The figure a run is judged by, where there is one, printed beside its own figures.
+
+baseline-2019 is fitted to what the national axis published for 12 Mar - 30 Sep 2019; the
+M/M/c validation scenario has Erlang C's exact waiting time. A run of either says how close it
+came, so a reader does not have to look the target up. One small function per scenario, in
+`JUDGES`; a scenario without one prints nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lienthong.results import SimulationSummary
+from lienthong.scenario import Scenario
+
+
+def _baseline_2019(scenario: Scenario, summary: SimulationSummary) -> str:
+    from sim.demand_fit import PUBLISHED_DELIVERIES, PUBLISHED_DOCUMENTS
+
+    national = summary.national_axis
+    return (f"judged by the published national-axis counts (12 Mar - 30 Sep 2019): documents "
+            f"{national.documents:,.0f} vs {PUBLISHED_DOCUMENTS:,} "
+            f"({100 * (national.documents / PUBLISHED_DOCUMENTS - 1):+.2f}%), deliveries "
+            f"{national.deliveries:,.0f} vs {PUBLISHED_DELIVERIES:,} "
+            f"({100 * (national.deliveries / PUBLISHED_DELIVERIES - 1):+.2f}%); fitted targets, "
+            "so this checks the fit, it does not validate a prediction")
+
+
+def _mmc(scenario: Scenario, summary: SimulationSummary) -> str:
+    from sim.analytic import mmc
+
+    assert scenario.traffic is not None
+    axis = summary.axes["axis:national"]
+    offered = scenario.traffic.rate_per_s * scenario.axis.service_mean_s
+    if offered >= axis.workers:
+        return (f"judged by Erlang C (M/M/{axis.workers}): no steady state, the offered load "
+                f"{offered:g} is not below {axis.workers} workers (the queue grows)")
+    theory = mmc(scenario.traffic.rate_per_s, scenario.axis.service_mean_s, axis.workers)
+    wait, ci = axis.wait_s["mean"], axis.wait_s["mean_ci95"]
+    interval = f" ± {ci:.3g}" if ci else ""
+    return (f"judged by Erlang C (M/M/{axis.workers}): mean wait {wait:.3g}{interval} s vs "
+            f"{theory.wait:.3g} s analytic; utilisation {100 * axis.utilization:.1f}% vs "
+            f"{100 * theory.utilization:.1f}%")
+
+
+JUDGES: dict[str, Callable[[Scenario, SimulationSummary], str]] = {
+    "baseline-2019": _baseline_2019,
+    "validation-mmc": _mmc,
+}
+
+
+def judged_by(scenario: Scenario, summary: SimulationSummary) -> str | None:
+    judge = JUDGES.get(scenario.name)
+    return judge(scenario, summary) if judge else None
