@@ -213,4 +213,5 @@ def add_executor_options(parser: Any) -> None:
                         help="where jobs run: " + "; ".join(
                             f"{name}: {cls.summary}" for name, cls in EXECUTORS.items()))
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                        help="address of the Dask scheduler (with --executor dask)")
+                        help="address of the Dask scheduler (required with --executor dask; "
+                        "default: none)")

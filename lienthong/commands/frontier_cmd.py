@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="share of deliveries acknowledged within the legal window "
                         "(default 0.99)")
     parser.add_argument("--p99", type=float, metavar="S",
-                        help="also require p99 of send -> acknowledged latency <= S seconds")
+                        help="also require p99 of send -> acknowledged latency <= S seconds "
+                        "(default: no latency limit)")
     parser.add_argument("--precision", type=float, default=0.05, metavar="P",
                         help="relative half-width of the 95%% interval of each answer "
                         "(default 0.05)")
@@ -42,19 +43,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "reported as '< M'")
     parser.add_argument("--start", type=float, default=1.0, metavar="M",
                         help="first multiplier tried (default 1: today's demand)")
-    parser.add_argument("--min-replications", type=int, default=3, metavar="N")
-    parser.add_argument("--max-replications", type=int, default=20, metavar="N")
+    parser.add_argument("--min-replications", type=int, default=3, metavar="N",
+                        help="replications before an answer may stop (default 3)")
+    parser.add_argument("--max-replications", type=int, default=20, metavar="N",
+                        help="replications at most per answer (default 20)")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="output directory (default: results/runs/<scenario>-frontier-"
                         "<time>)")
     parser.add_argument("--jobs", type=int, metavar="J",
                         help="local processes (default: one per core)")
-    parser.add_argument("--seed", type=int, metavar="S")
-    parser.add_argument("--days", type=int, metavar="D")
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="seed of every random stream (default: the scenario's scenario.seed)")
+    parser.add_argument("--days", type=int, metavar="D",
+                        help="simulate D working days (default: the scenario's simulation.days, "
+                        "else its whole calendar)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        dest="overrides", help="override a scenario key for every point")
+                        dest="overrides",
+                        help="override a scenario key for every point (default: none)")
     add_executor_options(parser)
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress output (default: progress on stderr)")
     parser.set_defaults(run=run, replications=None)
 
 
