@@ -72,15 +72,13 @@ def main() -> int:
     args = parser.parse_args()
 
     from lienthong.scenario import load_scenario
-    from sim.model import NetworkSim, SimInput
+    from sim.inputs import SimInput
+    from sim.model import NetworkSim
     from topology.build import build_topology
 
     scenario = load_scenario(ROOT / "scenarios" / "target-2020.toml",
                              [f"demand.scale={args.scale}"]).scenario
-    inp = SimInput(scenario.name, scenario.seed, scenario.topology, scenario.rollout,
-                   scenario.demand, scenario.calendar, scenario.axis, scenario.delivery,
-                   scenario.failures, scenario.simulation, scenario.traffic,
-                   list(scenario.broadcasts))
+    inp = SimInput.of(scenario)
     start = time.perf_counter()
     model = build_topology(inp.topology, inp.rollout, inp.demand, inp.seed)
     build_s = time.perf_counter() - start
@@ -92,7 +90,7 @@ def main() -> int:
           f"({raw_before[0] / raw_before[1]:,.0f} events/s)", flush=True)
 
     sim = NetworkSim(inp, model, replication=0)
-    result = sim.run()
+    result = sim.run().as_dict()
     # raw SimPy again after the model, so that load drifting on a shared machine during the
     # run weighs on both sides of the ratio
     raw_after = raw_simpy(args.raw_customers, seed=2)

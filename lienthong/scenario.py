@@ -23,7 +23,7 @@ from sim.config import (
     Broadcast,
     FailureConfig,
     SimulationConfig,
-    TrafficConfig,
+    StationaryTraffic,
 )
 from topology.config import (
     CalendarConfig,
@@ -62,7 +62,7 @@ class Scenario(StrictModel):
     failures: FailureConfig = Field(default_factory=FailureConfig)
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
     loadtest: LoadTestConfig = Field(default_factory=LoadTestConfig)
-    traffic: TrafficConfig | None = None
+    traffic: StationaryTraffic | None = None
     broadcasts: list[Broadcast] = Field(default_factory=list)
 
     @property

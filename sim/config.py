@@ -1,26 +1,28 @@
 """Scenario sections the simulator owns: axis capacity, delivery mode, failures, traffic, run.
 
 Strict pydantic models (unknown keys are errors), composed into the scenario by
-`lienthong.scenario`. Operation costs are assumptions (a small Go/Java service on one core per
-worker does a metadata write in a few ms); the calibration of baseline-2019 fits the traffic, not
-these costs, because the published figures are counts, not timings (docs/simulation.md).
+`lienthong.scenario`. What varies is one class per kind, joined here by a discriminated union:
+outages (sim/outages.py) and demand sources (sim/sources.py). Operation costs are assumptions (a
+small Go/Java service on one core per worker does a metadata write in a few ms); the calibration
+of baseline-2019 fits the traffic, not these costs, because the published figures are counts,
+not timings (docs/simulation.md).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from topology.config import AGENCY_KINDS, StrictModel, parse_period
+from sim.outages import Outage
+from sim.sources import Broadcast, CalendarDemand, StationaryTraffic
 
 # Delivery is how agencies receive, shared with the load test, so it lives with the topology.
 from topology.config import DeliveryConfig as DeliveryConfig
+from topology.config import StrictModel
 
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
-Priority = Annotated[int, Field(ge=0, le=3)]
 
 
 class OperationCost(StrictModel):
@@ -70,27 +72,10 @@ class AxisCapacity(StrictModel):
         return workers, mean
 
 
-class OutageWindow(StrictModel):
-    """A scheduled outage, in simulated seconds from the start of the run: of one axis
-    (`axis = "axis:H01"`), or of the link between a provincial or ministry axis and the national
-    axis (`link = "axis:H01"`)."""
-
-    axis: str | None = None
-    link: str | None = None
-    start_s: NonNegative
-    duration_s: Positive
-
-    @model_validator(mode="after")
-    def _axis_or_link(self) -> OutageWindow:
-        if (self.axis is None) == (self.link is None):
-            raise ValueError("an outage names exactly one of axis or link")
-        return self
-
-
 class FailureConfig(StrictModel):
     """Outages: scheduled windows and/or drawn from MTBF/MTTR; retries back off exponentially."""
 
-    outages: list[OutageWindow] = Field(default_factory=list)
+    outages: list[Outage] = Field(default_factory=list)
     mtbf_hours: Positive | None = None
     mttr_minutes: Positive = 30.0
     retry_initial_s: Positive = 30.0
@@ -132,41 +117,6 @@ class SimulationConfig(StrictModel):
     )
 
 
-class Flow(StrictModel):
-    """One sender -> recipient pair of the Poisson traffic, by agency code, with its share."""
-
-    sender: str
-    recipient: str
-    share: Positive = 1.0
-
-
-class TrafficConfig(StrictModel):
-    """Stationary Poisson traffic instead of the calendar demand (validation scenarios)."""
-
-    rate_per_s: Positive
-    flows: list[Flow] = Field(min_length=1)
-    size_kb: Positive | None = Field(
-        default=None, description="Fixed package size; default: the demand's size distribution."
-    )
-
-
-class Broadcast(StrictModel):
-    """One sender to every connected agency of a kind, at a time of day (every working day, or
-    one date)."""
-
-    sender: str = Field(description="Agency code of the sender, e.g. '000.00.00.G22'.")
-    to_kind: str
-    time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    date: dt.date | None = None
-    priority: Priority = 1
-
-    @field_validator("to_kind")
-    @classmethod
-    def _known_kind(cls, value: str) -> str:
-        if value not in AGENCY_KINDS:
-            raise ValueError(f"unknown agency kind {value!r}; expected one of {AGENCY_KINDS}")
-        return value
-
-    def seconds_of_day(self) -> int:
-        start, _ = parse_period(f"{self.time}-24:00")
-        return start
+DemandSource = Annotated[CalendarDemand | StationaryTraffic | Broadcast,
+                         Field(discriminator="kind")]
+"""Every demand source kind, chosen by `kind` (sim/sources.py; `SimInput.sources`)."""

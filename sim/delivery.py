@@ -23,44 +23,65 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
-from heapq import heappush
+from collections.abc import Callable, Sequence
 from math import ceil
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from simpy.events import NORMAL
-
-from sim.events import Call
+from sim.costs import Costs
+from sim.events import At, Call
 from sim.packages import Item, Package
 
-if TYPE_CHECKING:
-    from sim.model import NetworkSim
+StatusJob = tuple[Package, list[Item]]
+"""A status package and its one item, ready to be sent."""
+
+
+class Server(Protocol):
+    """An axis as delivery sees it: it takes requests (sim/axis_server.py)."""
+
+    def submit(self, service_s: float, priority: int, on_start: Callable[[float, Any], None],
+               arg: Any) -> None: ...
+
+
+class Network(Protocol):
+    """What delivery reports to the network (sim.model.NetworkSim), and the one thing it asks
+    of it: to send a status package."""
+
+    def on_fetched(self, item: Item, t: float, with_ack: bool = False) -> StatusJob | None: ...
+    def on_acked(self, item: Item, t: float) -> None: ...
+    def send_first(self, job: StatusJob) -> None: ...
 
 
 class Recipients:
-    """Mailboxes and client behaviour of every connected system, for one delivery mode."""
+    """Mailboxes and client behaviour of every connected system, for one delivery mode.
 
-    def __init__(self, sim: NetworkSim, mode: str, interval_s: float, phases: list[float],
-                 acknowledge: bool) -> None:
-        self.sim = sim
+    It sees the network only through `Network`, each agency's axis only as a `Server`, the
+    links to agencies as two tables and time only through `at`."""
+
+    def __init__(self, network: Network, at: At, servers: Sequence[Server],
+                 link_latency: list[float], link_bits: list[float], costs: Costs, mode: str,
+                 interval_s: float, phases: list[float], acknowledge: bool) -> None:
+        self.network = network
+        self._at = at
+        self.servers = servers
+        """Each agency's own axis, by agency index."""
+        self._ag_latency, self._ag_bits = link_latency, link_bits
+        self.costs = costs
+        # hot path: costs as plain floats, bound methods made once
+        self._poll_cost, self._ack_cost = costs.poll, costs.ack
+        self._fetch_fixed, self._fetch_per_byte = costs.fetch.fixed, costs.fetch.per_byte
         self.mode = mode
         self.interval = interval_s
         self.phases = phases
         self.acknowledge = acknowledge
         self.mailbox: dict[int, list[Item]] = {}
         self.chain: dict[int, deque[Item]] = {}
-        self.with_ack: dict[int, tuple[Package, list[Item]] | None] = {}
+        self.with_ack: dict[int, StatusJob | None] = {}
         """Status 01 to send along with the pending acknowledgement, per client."""
         self.polls_with_work = 0
-        # hot path: SimPy's queue and id counter, each callback as the tuple a `Call` carries
-        # (events pushed inline, as sim.events.at does), bound methods made once
-        self._env, self._queue, self._eid = sim.env, sim.env._queue, sim.env._eid
-        self._ag_latency, self._ag_bits = sim.ag_latency, sim.ag_bits
-        self._cb_poll = (self._poll_arrives,)
-        self._cb_fetch = (self._fetch_arrives,)
-        self._cb_ack = (self._ack_arrives,)
         self._on_listed, self._on_fetched, self._on_acked = self._listed, self._fetched, \
             self._acked
+        self._poll_cb, self._fetch_cb, self._ack_cb = self._poll_arrives, self._fetch_arrives, \
+            self._ack_arrives
         self.deposit: Callable[[Item, float], None] = {
             "poll": self._deposit_poll, "long_poll": self._deposit_long_poll,
             "push": self._deposit_push,
@@ -82,17 +103,11 @@ class Recipients:
         self.mailbox[recipient] = [item]
         phase, interval = self.phases[recipient], self.interval
         tau = phase + interval * ceil((ready - phase) / interval)  # = next_poll()
-        when = tau + self._ag_latency[recipient]
-        event = Call()
-        event.callbacks = self._cb_poll
-        event.arg = recipient
-        now = self._env._now
-        heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid), event))
+        self._at(tau + self._ag_latency[recipient], self._poll_cb, recipient)
 
     def _poll_arrives(self, event: Call) -> None:
         recipient = event.arg
-        sim = self.sim
-        sim.ag_server[recipient].submit(sim.cost_poll, 0, self._on_listed, recipient)
+        self.servers[recipient].submit(self._poll_cost, 0, self._on_listed, recipient)
 
     def _listed(self, finish: float, recipient: int) -> None:
         self.polls_with_work += 1
@@ -109,8 +124,8 @@ class Recipients:
             rest = [item for item in box if item.ready > finish]
         if rest:
             self.mailbox[recipient] = rest
-            self.sim.at(self.next_poll(recipient, max(finish, min(i.ready for i in rest)))
-                        + self.sim.ag_latency[recipient], self._poll_arrives, recipient)
+            self._at(self.next_poll(recipient, max(finish, min(i.ready for i in rest)))
+                     + self._ag_latency[recipient], self._poll_cb, recipient)
         else:
             del self.mailbox[recipient]
         if take:
@@ -119,19 +134,13 @@ class Recipients:
                 chain.extend(take)
                 return
             self.chain[recipient] = deque(take)
-            when = finish + 2.0 * self._ag_latency[recipient]
-            event = Call()
-            event.callbacks = self._cb_fetch
-            event.arg = recipient
-            now = self._env._now
-            heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid),
-                                   event))
+            self._at(finish + 2.0 * self._ag_latency[recipient], self._fetch_cb, recipient)
 
     # -- long poll ----------------------------------------------------------------------------
 
     def _deposit_long_poll(self, item: Item, ready: float) -> None:
         item.ready = ready
-        self._enqueue(item.recipient, [item], ready + 2.0 * self.sim.ag_latency[item.recipient])
+        self._enqueue(item.recipient, [item], ready + 2.0 * self._ag_latency[item.recipient])
 
     # -- fetch and acknowledge, one request at a time per client -------------------------------
 
@@ -141,95 +150,71 @@ class Recipients:
             chain.extend(items)
             return
         self.chain[recipient] = deque(items)
-        self.sim.at(when, self._fetch_arrives, recipient)
+        self._at(when, self._fetch_cb, recipient)
 
     def _fetch_arrives(self, event: Call) -> None:
         recipient = event.arg
-        sim = self.sim
         package = self.chain[recipient][0].package
-        sim.ag_server[recipient].submit(sim.fetch_fixed + sim.fetch_per_byte * package.size,
-                                        package.priority, self._on_fetched, recipient)
+        self.servers[recipient].submit(self._fetch_fixed + self._fetch_per_byte * package.size,
+                                       package.priority, self._on_fetched, recipient)
 
     def _fetched(self, finish: float, recipient: int) -> None:
-        sim = self.sim
+        network = self.network
         chain = self.chain[recipient]
         item = chain[0]
         latency = self._ag_latency[recipient]
         fetched = finish + latency + item.package.size * self._ag_bits[recipient]
         if self.acknowledge:
             # status 01 goes out with the acknowledgement (same instant, one event for both)
-            self.with_ack[recipient] = sim.on_fetched(item, fetched, True)
-            when = fetched + latency
-            event = Call()
-            event.callbacks = self._cb_ack
-            event.arg = recipient
-            now = self._env._now
-            heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid),
-                                   event))
+            self.with_ack[recipient] = network.on_fetched(item, fetched, True)
+            self._at(fetched + latency, self._ack_cb, recipient)
             return
-        sim.on_fetched(item, fetched)
+        network.on_fetched(item, fetched)
         item.acked = fetched
-        sim.on_acked(item, fetched)
+        network.on_acked(item, fetched)
         chain.popleft()
         self._next(recipient, fetched)
 
     def _ack_arrives(self, event: Call) -> None:
         recipient = event.arg
-        sim = self.sim
-        sim.ag_server[recipient].submit(sim.cost_ack, self.chain[recipient][0].package.priority,
-                                        self._on_acked, recipient)
+        self.servers[recipient].submit(self._ack_cost, self.chain[recipient][0].package.priority,
+                                       self._on_acked, recipient)
         status = self.with_ack.pop(recipient)
         if status is not None:
-            sim.send_first(status)
+            self.network.send_first(status)
 
     def _acked(self, finish: float, recipient: int) -> None:
-        sim = self.sim
         chain = self.chain[recipient]
         item = chain.popleft()
-        latency = self._ag_latency[recipient]
-        acked = finish + latency
-        sim.on_acked(item, acked)
-        if chain:  # = _next(), inlined
-            when = acked + latency
-            event = Call()
-            event.callbacks = self._cb_fetch
-            event.arg = recipient
-            now = self._env._now
-            heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid),
-                                   event))
-        else:
-            del self.chain[recipient]
+        acked = finish + self._ag_latency[recipient]
+        self.network.on_acked(item, acked)
+        self._next(recipient, acked)
 
     def _next(self, recipient: int, t: float) -> None:
+        """The client fetches its next item, if any, once the last answer is back."""
         if self.chain[recipient]:
-            when = t + self.sim.ag_latency[recipient]
-            event = Call()
-            event.callbacks = self._cb_fetch
-            event.arg = recipient
-            now = self._env._now
-            heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid),
-                                   event))
+            self._at(t + self._ag_latency[recipient], self._fetch_cb, recipient)
         else:
             del self.chain[recipient]
 
     # -- push ---------------------------------------------------------------------------------
 
     def _deposit_push(self, item: Item, ready: float) -> None:
-        sim = self.sim
+        network = self.network
         recipient = item.recipient
         item.ready = ready
-        fetched = ready + sim.to_agency_s(recipient, item.package.size)
-        sim.on_fetched(item, fetched)
+        fetched = ready + (self._ag_latency[recipient]
+                           + item.package.size * self._ag_bits[recipient])
+        network.on_fetched(item, fetched)
         if self.acknowledge:
-            sim.at(fetched + sim.ag_latency[recipient], self._push_ack_arrives, item)
+            self._at(fetched + self._ag_latency[recipient], self._push_ack_arrives, item)
         else:
-            sim.on_acked(item, fetched)
+            network.on_acked(item, fetched)
 
     def _push_ack_arrives(self, event: Call) -> None:
         item = event.arg
-        sim = self.sim
-        sim.ag_server[item.recipient].submit(sim.cost_ack, item.package.priority,
-                   self._push_acked, item)
+        self.servers[item.recipient].submit(self._ack_cost, item.package.priority,
+                                            self._push_acked, item)
 
     def _push_acked(self, finish: float, item: Item) -> None:
-        self.sim.on_acked(item, finish + self.sim.ag_latency[item.recipient])
+        self.network.on_acked(item, finish + self._ag_latency[item.recipient])

@@ -197,16 +197,3 @@ def fit_baseline(network: Network, demand_config: DemandConfig, calendar: Calend
         config = config.model_copy(update={"documents_per_day": per_kind})
         national = expected_national(network, Demand(network, config))
     return Fit(k, growth, rates, national.documents * season, national.deliveries * season)
-
-
-def scenario_snippet(fit: Fit, demand_config: DemandConfig) -> str:
-    """The [demand] lines to paste into scenarios/baseline-2019.toml after a re-fit."""
-    lines = ["[demand.documents_per_day]"]
-    for kind, value in demand_config.documents_per_day.model_dump().items():
-        value = fit.rates.get(kind, value)
-        lines.append(f"{kind} = {round(value, 3)}")
-    lines.append("")
-    for point in fit.growth:
-        lines += ["[[demand.growth]]", f"date = {point.date.isoformat()}",
-                  f"factor = {point.factor}"]
-    return "\n".join(lines)

@@ -15,18 +15,24 @@ back-off until the link is back.
 from __future__ import annotations
 
 from sim.config import FailureConfig
+from sim.outages import OutagePlan
 from topology.streams import stream
+
+
+def scheduled(config: FailureConfig, start: float) -> OutagePlan:
+    """The scenario's scheduled outages, each kind adding its windows."""
+    plan = OutagePlan()
+    for outage in config.outages:
+        outage.plan(plan, start)
+    return plan
 
 
 def outage_windows(config: FailureConfig, axes: list[str], start: float, end: float, seed: int,
                    replication: int) -> dict[str, list[tuple[float, float]]]:
     """(down, up) times per axis within [start, end), merged where they overlap."""
     windows: dict[str, list[tuple[float, float]]] = {axis: [] for axis in axes}
-    for outage in config.outages:
-        if outage.axis is None:
-            continue  # a link outage: link_windows
-        down = start + outage.start_s
-        windows[outage.axis].append((down, down + outage.duration_s))
+    for axis, spans in scheduled(config, start).axes.items():
+        windows[axis].extend(spans)
     if config.mtbf_hours is not None:
         mtbf, mttr = config.mtbf_hours * 3600.0, config.mttr_minutes * 60.0
         for axis in axes:
@@ -54,12 +60,7 @@ def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def link_windows(config: FailureConfig, start: float) -> dict[str, list[tuple[float, float]]]:
     """(down, up) times of scheduled link outages, by the non-national axis of the link."""
-    windows: dict[str, list[tuple[float, float]]] = {}
-    for outage in config.outages:
-        if outage.link is not None:
-            down = start + outage.start_s
-            windows.setdefault(outage.link, []).append((down, down + outage.duration_s))
-    return {link: _merge(spans) for link, spans in windows.items()}
+    return {link: _merge(spans) for link, spans in scheduled(config, start).links.items()}
 
 
 def first_try_after(windows: list[tuple[float, float]], t: float, config: FailureConfig

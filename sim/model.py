@@ -9,7 +9,9 @@ fetches and acknowledges them. Links add latency plus size / bandwidth.
 
 Everything is scheduled callbacks on one `simpy.Environment` (sim/events.py) and axis servers
 that need no completion events (sim/axis_server.py): one SimPy event per request that reaches an
-axis, plus one per document sent, poll with work, and wake-up of a queue.
+axis, plus one per document sent, poll with work, and wake-up of a queue. What feeds documents in
+is a demand source (sim/sources.py); what takes an axis or a link down is an outage kind
+(sim/outages.py); the run's figures are a `ReplicationResult` (sim/result.py).
 """
 
 from __future__ import annotations
@@ -18,107 +20,46 @@ import gc
 import math
 import time
 from array import array
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from heapq import heappush
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL
 
-from sim.arrivals import Batch, calendar_batches, traffic_batches
-from sim.axis_server import AxisServer, ExpBuffer
-from sim.config import (
-    AxisCapacity,
-    Broadcast,
-    DeliveryConfig,
-    FailureConfig,
-    SimulationConfig,
-    TrafficConfig,
-)
-from sim.delivery import Recipients
-from sim.events import Call, events_scheduled, scheduler
-from sim.failures import backoff, first_try_after, link_windows, outage_windows
-from sim.metrics import Bins, encode, histogram_of
+from sim.arrivals import Batch
+from sim.axes import axis_servers
+from sim.axis_server import ExpBuffer
+from sim.checks import check
+from sim.costs import Cost, Costs
+from sim.delivery import Recipients, StatusJob
+from sim.events import Call, scheduler
+from sim.failures import first_try_after, link_windows, outage_windows
+from sim.inputs import SimInput
+from sim.metrics import Bins
 from sim.packages import DOCUMENT, STATUS_01, STATUS_03, Item, Package
+from sim.result import LEVELS, PRIORITY_NAMES, ReplicationResult
 from sim.routing import Routes
-from topology.agencies import NATIONAL_AXIS
+from sim.timeframe import TimeFrame
+from sim.walker import Address, Walker
 from topology.build import Topology
-from topology.calendar import WorkCalendar
-from topology.config import CalendarConfig, DemandConfig, RolloutConfig, TopologyConfig
 from topology.streams import stream
-
-LEVELS = (1, 2, 3, 4)
-PRIORITY_NAMES = ("normal", "urgent", "very_urgent", "flash")
-"""edXML OtherInfo/Priority 0-3."""
-NICE_BINS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200,
-             86400)
-
-
-class SimInputError(ValueError):
-    """A scenario the simulator cannot run (unknown agency code or axis name, no horizon)."""
-
-
-@dataclass(frozen=True)
-class SimInput:
-    """Everything one replication needs; plain data, picklable to worker processes."""
-
-    name: str
-    seed: int
-    topology: TopologyConfig
-    rollout: RolloutConfig
-    demand: DemandConfig
-    calendar: CalendarConfig
-    axis: AxisCapacity
-    delivery: DeliveryConfig
-    failures: FailureConfig
-    simulation: SimulationConfig
-    traffic: TrafficConfig | None = None
-    broadcasts: list[Broadcast] = field(default_factory=list)
-
-
-def nice_bin(span_s: float, target_bins: int = 1500) -> float:
-    """The smallest round bin width giving at most `target_bins` bins over the span."""
-    for width in NICE_BINS:
-        if span_s / width <= target_bins:
-            return float(width)
-    return float(NICE_BINS[-1])
 
 
 class NetworkSim:
     """One replication of one scenario over one network."""
 
     def __init__(self, inp: SimInput, model: Topology, replication: int) -> None:
+        check(inp, model)
         self.inp, self.model, self.replication = inp, model, replication
-        network, sim_cfg = model.network, inp.simulation
-        seed = inp.seed
-        # -- time frame ---------------------------------------------------------------------
-        if inp.traffic is None:
-            self.calendar = WorkCalendar(inp.calendar, inp.demand.growth, sim_cfg.days)
-            intervals = list(self.calendar.working_intervals())
-            self.start = intervals[0][1]
-            self.horizon = (self.start + sim_cfg.horizon_s if sim_cfg.horizon_s
-                            else self.calendar.horizon_s)
-        else:
-            if sim_cfg.horizon_s is None:
-                raise SimInputError("simulation.horizon_s: required when [traffic] is given")
-            self.calendar = WorkCalendar(inp.calendar, (), None)
-            self.start, self.horizon = 0.0, sim_cfg.horizon_s
-        self.measure_from = self.start + sim_cfg.warmup_s
-        if self.measure_from >= self.horizon:
-            raise SimInputError(f"simulation.warmup_s: {sim_cfg.warmup_s:g} s leaves nothing "
-                                "to measure before the horizon")
+        network, sim_cfg, seed = model.network, inp.simulation, inp.seed
+        frame = TimeFrame.of(inp)
+        self.calendar, self.start, self.horizon = frame.calendar, frame.start, frame.horizon
+        self.measure_from = frame.measure_from
         self.env = simpy.Environment(initial_time=self.start)
         self.at = scheduler(self.env)
-        # hot path: events are pushed inline (as sim.events.at does) with each callback as the
-        # tuple a `Call` carries, and bound methods made once
-        self._queue, self._eid = self.env._queue, self.env._eid  # type: ignore[attr-defined]
-        self._cb_relay = (self._arrive_relay,)
-        self._cb_first = (self._arrive_first,)
-        self._on_stored = self._stored
-        span = self.horizon - self.start
-        self.bins = Bins(self.start, sim_cfg.bin_s or nice_bin(span),
+        self._on_stored = self._stored  # hot path: bound methods made once
+        self._relay_cb, self._first_cb = self._arrive_relay, self._arrive_first
+        self.bins = Bins(self.start, frame.bin_width(sim_cfg.bin_s),
                          self.horizon + sim_cfg.drain_limit_s)
         # -- network (flat tables, sim/routing.py) -------------------------------------------
         routes = Routes(network)
@@ -126,65 +67,37 @@ class NetworkSim:
         self.ag_axis, self.ag_level = routes.ag_axis, routes.ag_level
         self.ag_latency, self.ag_bits = routes.ag_latency, routes.ag_bits
         self.next_hop, self.crosses = routes.next_hop, routes.crosses
-        self.link_latency, self.link_bits = routes.link_latency, routes.link_bits
-        agencies = network.agencies
         n_axes = len(self.axis_names)
-        # the same link figures as [axis][next axis] tables (no tuple key on the hot path)
-        self.link_latency_m = [[self.link_latency.get((a, b), 0.0) for b in range(n_axes)]
+        # the link figures as [axis][next axis] tables (no tuple key on the hot path)
+        self.link_latency_m = [[routes.link_latency.get((a, b), 0.0) for b in range(n_axes)]
                                for a in range(n_axes)]
-        self.link_bits_m = [[self.link_bits.get((a, b), 0.0) for b in range(n_axes)]
+        self.link_bits_m = [[routes.link_bits.get((a, b), 0.0) for b in range(n_axes)]
                             for a in range(n_axes)]
-        # -- costs --------------------------------------------------------------------------
-        cap, delivery = inp.axis, inp.delivery
-        self.cap = cap
-        self.cost_poll = cap.poll.seconds(0)
-        self.cost_ack = cap.ack.seconds(0)
-        self.status_size = delivery.status_size_kb * 1024.0
-        # (fixed s, s per byte) per operation, read on every request
-        self.op_send = (cap.send.fixed_ms / 1e3, cap.send.per_kb_ms / 1e3 / 1024.0)
-        self.op_relay = (cap.relay.fixed_ms / 1e3, cap.relay.per_kb_ms / 1e3 / 1024.0)
-        self.send_fixed, self.send_per_byte = self.op_send
-        self.relay_fixed, self.relay_per_byte = self.op_relay
-        self.fetch_fixed = cap.fetch.fixed_ms / 1e3
-        self.fetch_per_byte = cap.fetch.per_kb_ms / 1e3 / 1024.0
-        self.cost_status = cap.status.seconds(self.status_size)
+        # -- costs and servers ----------------------------------------------------------------
+        delivery = inp.delivery
+        self.costs = costs = Costs.of(inp.axis, delivery)
+        # hot path: the costs read on every request as plain floats
+        self._send_fixed, self._send_per_byte = costs.send.fixed, costs.send.per_byte
+        self._relay_fixed, self._relay_per_byte = costs.relay.fixed, costs.relay.per_byte
+        self._cost_status, self._status_size = costs.status, costs.status_size
         self.push = delivery.mode == "push"
         self.status_messages = delivery.status_messages
         self.scope_national = sim_cfg.scope == "national"
-        # -- servers ------------------------------------------------------------------------
-        polling = {"poll": delivery.poll_interval_s, "long_poll": delivery.long_poll_timeout_s}
         per_axis = [0] * n_axes
         for agency in network.connected:
             per_axis[self.ag_axis[agency.index]] += 1
-        retry = lambda attempt: backoff(inp.failures, attempt)  # noqa: E731
-        unknown = sorted(set(cap.overrides) - set(self.axis_names))
-        if unknown:
-            raise SimInputError(f"axis.overrides: no axis named {unknown[0]!r} (e.g. "
-                                f"{NATIONAL_AXIS!r}, 'axis:H01')")
-        self.servers: list[AxisServer] = []
-        for i, name in enumerate(self.axis_names):
-            workers, mean = cap.for_axis(name)
-            interval = polling.get(delivery.mode)
-            rate = per_axis[i] / interval if interval else 0.0
-            self.servers.append(AxisServer(
-                self.env, name, workers, poll_rate_per_s=rate, poll_cost_s=self.cost_poll,
-                poll_gap=ExpBuffer(stream(seed, f"polls:{name}", replication), 1.0 / rate)
-                if rate > 0 else None,
-                service_exp=ExpBuffer(stream(seed, f"service:{name}", replication), mean)
-                if mean else None,
-                retry=retry))
-            server = self.servers[-1]
-            server.request_bins = self.bins.requests
-            server.bin_origin, server.bin_rate = self.bins.origin, 1.0 / self.bins.width
+        self.servers = axis_servers(self.env, inp, self.axis_names, per_axis, costs, self.bins,
+                                    replication)
         self.poll_rate_total = sum(s.poll_rate for s in self.servers)
         self._ag_latency_np = np.array(self.ag_latency)
         self._ag_bits_np = np.array(self.ag_bits)
         self.ag_server = [self.servers[a] for a in self.ag_axis]
         """Each agency's own axis server (one lookup on the hot path)."""
         phases = stream(seed, "poll:phase", replication).uniform(
-            0.0, delivery.poll_interval_s, len(agencies)).tolist()
-        self.recipients = Recipients(self, delivery.mode, delivery.poll_interval_s, phases,
-                                     delivery.acknowledge)
+            0.0, delivery.poll_interval_s, len(network.agencies)).tolist()
+        self.recipients = Recipients(self, self.at, self.ag_server, self.ag_latency,
+                                     self.ag_bits, costs, delivery.mode,
+                                     delivery.poll_interval_s, phases, delivery.acknowledge)
         self.registration = ExpBuffer(stream(seed, "registration", replication),
                                       delivery.registration_delay_s) \
             if delivery.registration_delay_s > 0 else (lambda: 0.0)
@@ -202,98 +115,58 @@ class NetworkSim:
         self.ack_latency = array("d")
         self.latency_by_priority = [array("d") for _ in PRIORITY_NAMES]
         # -- what happens -------------------------------------------------------------------
-        self._batches = self._make_batches()
-        self._batch: Batch | None = None
-        self._i = 0
-        self._flows: list[tuple[int, int]] = []
-        if inp.traffic is not None:
-            self._flows = [(self._agency(f.sender, "traffic.flows.sender"),
-                            self._agency(f.recipient, "traffic.flows.recipient"))
-                           for f in inp.traffic.flows]
-        self._schedule_broadcasts()
+        self._walkers: list[Walker] = []
+        for source in inp.sources:
+            source.start(self)
         self._schedule_outages()
         self.at(self.measure_from, self._reset_stats)
 
-    # -- set-up -------------------------------------------------------------------------------
+    # -- what demand sources see (sim.sources.DemandHost) -------------------------------------
 
-    def _agency(self, code: str, key: str) -> int:
-        agency = self.model.network.by_code.get(code)
-        if agency is None:
-            raise SimInputError(f"{key}: no agency with code {code!r} in this topology")
-        if not agency.connected:
-            raise SimInputError(f"{key}: agency {code!r} is not connected in this rollout")
-        return agency.index
+    demand = property(lambda self: self.inp.demand, doc="The scenario's [demand].")
+    seed = property(lambda self: self.inp.seed, doc="The scenario's seed.")
 
-    def _make_batches(self) -> Iterator[Batch]:
-        inp = self.inp
-        if inp.traffic is not None:
-            shares = np.array([f.share for f in inp.traffic.flows])
-            return traffic_batches(inp.traffic.rate_per_s, shares, self.horizon, inp.demand,
-                                   inp.traffic.size_kb, inp.seed, self.replication)
-        profiles = self.model.demand.profiles
-        if self.scope_national:
-            profiles = [p for p in profiles if self._reaches_national(p)]
-        senders = np.array([p.agency for p in profiles], dtype=np.int64)
-        rates = np.array([p.documents_per_day for p in profiles], dtype=float)
-        return self._until_horizon(calendar_batches(self.calendar, senders, rates, inp.demand,
-                                                    inp.seed, self.replication))
+    def agency(self, code: str) -> int:
+        return self.model.network.by_code[code].index
 
-    def _until_horizon(self, batches: Iterator[Batch]) -> Iterator[Batch]:
-        """Calendar batches cut at the horizon (`simulation.horizon_s` may end the run before
-        the calendar does): documents from then on are not sent. The draws of the documents
-        kept are unchanged."""
-        horizon = self.horizon
-        for batch in batches:
-            if batch.times[-1] < horizon:
-                yield batch
-                continue
-            keep = batch.times < horizon
-            if keep.any():
-                yield Batch(batch.times[keep], batch.senders[keep], batch.priorities[keep],
-                            batch.sizes[keep], batch.deadline)
-            return
-
-    def _reaches_national(self, profile: Any) -> bool:
+    def reaches_national(self, profile: Any) -> bool:
         a = self.ag_axis[profile.agency]
         return any(self.crosses[a][self.ag_axis[int(r)]]
                    for candidates in profile.candidates for r in candidates)
 
-    def _schedule_broadcasts(self) -> None:
-        network = self.model.network
-        for i, spec in enumerate(self.inp.broadcasts):
-            sender = self._agency(spec.sender, f"broadcasts[{i}].sender")
-            targets = [a.index for a in network.connected
-                       if a.kind == spec.to_kind and a.index != sender]
-            days = self.calendar.days if spec.date is None else [spec.date]
-            for day in days:
-                t = self.calendar.day_offset_s(day) + spec.seconds_of_day()
-                if self.start <= t < self.horizon and targets:
-                    self.at(t, self._broadcast, (sender, t, spec.priority, targets))
+    def walk(self, batches: Iterator[Batch], address: Address) -> None:
+        """Walk these batches from the start of the run (documents reach their axis)."""
+        self._walkers.append(Walker(self.at, self._send_at_axis, self._ag_latency_np,
+                                    self._ag_bits_np, batches, address))
 
-    def _broadcast(self, event: Call) -> None:
-        sender, t, priority, targets = event.arg
-        size = float(np.exp(math.log(self.inp.demand.size.median_kb * 1024.0)))
-        self._send(sender, t, priority, size, targets, self.calendar.sla_deadline(t))
+    def send(self, sender: int, t: float, priority: int, size: float,
+             recipients: Sequence[int], deadline: float) -> None:
+        """A document sent at `t` (now): it reaches the sender's axis after the link."""
+        job = self._document(sender, t, priority, size, recipients, deadline)
+        if job is not None:
+            self.at(t + self.ag_latency[sender] + size * self.ag_bits[sender],
+                    self._arrive_first, job)
+
+    def _send_at_axis(self, sender: int, t: float, priority: int, size: float,
+                      recipients: Sequence[int], deadline: float) -> None:
+        """A document sent at `t` that reaches its sender's axis now."""
+        job = self._document(sender, t, priority, size, recipients, deadline)
+        if job is not None:
+            self.send_first(job)
+
+    # -- set-up -------------------------------------------------------------------------------
 
     def _schedule_outages(self) -> None:
-        known = set(self.axis_names)
-        for outage in self.inp.failures.outages:
-            if outage.axis is not None and outage.axis not in known:
-                raise SimInputError(f"failures.outages.axis: no axis named {outage.axis!r} "
-                                    f"(e.g. {NATIONAL_AXIS!r}, 'axis:H01')")
-            if outage.link is not None and (outage.link not in known
-                                            or outage.link == NATIONAL_AXIS):
-                raise SimInputError(f"failures.outages.link: {outage.link!r} is not a "
-                                    "provincial or ministry axis (its link to the national "
-                                    "axis), e.g. 'axis:H01'")
-        self.link_outages = {self.axis_names.index(name): spans for name, spans in
-                             link_windows(self.inp.failures, self.start).items()}
+        """Axis outages take their server down and up; link outages are looked up by `_relay`
+        (their windows are known in advance: no events)."""
+        failures, names = self.inp.failures, self.axis_names
+        self.link_outages = {names.index(name): spans
+                             for name, spans in link_windows(failures, self.start).items()}
         self.link_retries = 0
-        windows = outage_windows(self.inp.failures, self.axis_names, self.start, self.horizon,
-                                 self.inp.seed, self.replication)
-        self.outages = windows
-        for name, spans in windows.items():
-            server = self.servers[self.axis_names.index(name)]
+        self.outages = outage_windows(failures, names, self.start, self.horizon, self.inp.seed,
+                                      self.replication)
+        for name, spans in self.outages.items():
+            server = self.servers[names.index(name)]
             for down, up in spans:
                 self.at(down, server.go_down)
                 self.at(up, server.come_up)
@@ -302,50 +175,11 @@ class NetworkSim:
         for server in self.servers:
             server.reset_stats()
 
-    # -- arrivals -----------------------------------------------------------------------------
+    # -- documents ----------------------------------------------------------------------------
 
-    def _next_batch(self) -> None:
-        """Take the next batch and walk it in the order documents reach their sender's axis
-        (send time + link transfer), so one event per document both creates it and submits
-        its `send` request; latency still counts from the send time."""
-        batch = next(self._batches, None)
-        self._batch = batch
-        self._i = 0
-        if batch is None:
-            return
-        senders = (batch.senders if batch.flows is None
-                   else np.array([s for s, _ in self._flows], dtype=np.int64)[batch.flows])
-        arrive = (batch.times + self._ag_latency_np[senders]
-                  + batch.sizes * self._ag_bits_np[senders])
-        order = np.argsort(arrive, kind="stable")
-        self._walk = (arrive[order].tolist(), batch.times[order].tolist(),
-                      senders[order].tolist(), batch.priorities[order].tolist(),
-                      batch.sizes[order].tolist(),
-                      None if batch.flows is None else batch.flows[order].tolist())
-        self.at(self._walk[0][0], self._arrival)
-
-    def _arrival(self, _: Any) -> None:
-        batch = self._batch
-        assert batch is not None
-        arrive, times, senders, priorities, sizes, flows = self._walk
-        i = self._i
-        t, sender = times[i], senders[i]
-        if flows is not None:
-            recipients: Any = (self._flows[flows[i]][1],)
-            deadline = self.calendar.sla_deadline(t)
-        else:
-            recipients = self.model.demand.sample_recipients(sender, self.recipient_rng).tolist()
-            deadline = batch.deadline
-        self._send(sender, t, priorities[i], sizes[i], recipients, deadline, at_axis=True)
-        self._i = i + 1
-        if self._i < len(arrive):
-            self.at(arrive[self._i], self._arrival)
-        else:
-            self._next_batch()
-
-    def _send(self, sender: int, t: float, priority: int, size: float,
-              recipients: Any, deadline: float, at_axis: bool = False) -> None:
-        """A document sent at `t`; `at_axis`: it reaches the sender's axis now."""
+    def _document(self, sender: int, t: float, priority: int, size: float,
+                  recipients: Sequence[int], deadline: float) -> StatusJob | None:
+        """The package and items of a document sent at `t`, counted; None if out of scope."""
         a = self.ag_axis[sender]
         package = Package(DOCUMENT, sender, a, self.ag_level[sender], t, priority, size,
                           deadline, t >= self.measure_from)
@@ -354,7 +188,7 @@ class NetworkSim:
         if self.scope_national:
             items = [item for item in items if item.national]
             if not items:
-                return
+                return None
         n = len(items)
         self.documents += 1
         self.deliveries += n
@@ -366,49 +200,45 @@ class NetworkSim:
         b = bins.index(t)
         bins.sent[b] += 1
         bins.accepted[b] += n
-        if at_axis:
-            self.send_first((package, items))
-        else:
-            self.at(t + self.ag_latency[sender] + size * self.ag_bits[sender],
-                    self._arrive_first, (package, items))
+        return package, items
 
     # -- axes ---------------------------------------------------------------------------------
 
-    def fetch_cost(self, package: Package) -> float:
-        return self.fetch_fixed + self.fetch_per_byte * package.size
-
-    def _store_cost(self, op: tuple[float, float], package: Package, axis: int,
-                    items: list[Item]) -> float:
-        cost = self.cost_status if package.kind else op[0] + op[1] * package.size
+    def _store_cost(self, op: Cost, package: Package, axis: int, items: list[Item]) -> float:
+        """A `send` or `relay` (or, for a status package, `status`) request; with push, the
+        axis also pushes each item that ends here, one fetch each."""
+        cost = self.costs.status if package.kind else op.fixed + op.per_byte * package.size
         if self.push:
             hop = self.next_hop[axis]
             ag_axis = self.ag_axis
             local = sum(1 for item in items if hop[ag_axis[item.recipient]] == axis)
-            cost += local * self.fetch_cost(package)
+            fetch = self.costs.fetch
+            cost += local * (fetch.fixed + fetch.per_byte * package.size)
         return cost
 
     def _arrive_first(self, event: Call) -> None:
         self.send_first(event.arg)
 
-    def send_first(self, job: tuple[Package, list[Item]]) -> None:
+    def send_first(self, job: StatusJob) -> None:
         """A package reaches its sender's axis now: the `send` (or `status`) request."""
         package, items = job
         axis = package.axis
-        # = _store_cost(op_send, ...), inlined
-        cost = self.cost_status if package.kind else \
-            self.send_fixed + self.send_per_byte * package.size
         if self.push:
-            cost = self._store_cost(self.op_send, package, axis, items)
+            cost = self._store_cost(self.costs.send, package, axis, items)
+        else:  # = _store_cost(), inlined (hot path)
+            cost = self._cost_status if package.kind else \
+                self._send_fixed + self._send_per_byte * package.size
         self.servers[axis].submit(cost, package.priority, self._on_stored,
                                   (axis, package, items))
 
     def _arrive_relay(self, event: Call) -> None:
         job = event.arg
         axis, package, items = job
-        cost = self.cost_status if package.kind else \
-            self.relay_fixed + self.relay_per_byte * package.size
         if self.push:
-            cost = self._store_cost(self.op_relay, package, axis, items)
+            cost = self._store_cost(self.costs.relay, package, axis, items)
+        else:  # = _store_cost(), inlined (hot path)
+            cost = self._cost_status if package.kind else \
+                self._relay_fixed + self._relay_per_byte * package.size
         self.servers[axis].submit(cost, package.priority, self._on_stored, job)
 
     def _stored(self, finish: float, job: tuple[int, Package, list[Item]]) -> None:
@@ -446,21 +276,12 @@ class NetworkSim:
             if windows:
                 when, failed = first_try_after(windows, when, self.inp.failures)
                 self.link_retries += failed
-        when = (when + self.link_latency_m[axis][nxt]
-                + package.size * self.link_bits_m[axis][nxt])
-        event = Call()
-        event.callbacks = self._cb_relay
-        event.arg = (nxt, package, items)
-        now = self.env._now
-        heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid), event))
+        self.at(when + self.link_latency_m[axis][nxt] + package.size * self.link_bits_m[axis][nxt],
+                self._relay_cb, (nxt, package, items))
 
-    def to_agency_s(self, agency: int, size: float) -> float:
-        return self.ag_latency[agency] + size * self.ag_bits[agency]
+    # -- outcomes (sim.delivery.Network) ------------------------------------------------------
 
-    # -- outcomes -----------------------------------------------------------------------------
-
-    def on_fetched(self, item: Item, t: float,
-                   with_ack: bool = False) -> tuple[Package, list[Item]] | None:
+    def on_fetched(self, item: Item, t: float, with_ack: bool = False) -> StatusJob | None:
         """The recipient has the item at `t`. For a document, status 01 goes back at once and
         03 after the registration delay; with `with_ack`, status 01 is returned for the caller
         to send along with its acknowledgement instead."""
@@ -478,16 +299,11 @@ class NetworkSim:
             self.latency_by_priority[package.priority].append(latency)
         if not self.status_messages:
             return None
-        # status 03 after the registration delay (= _send_status(item, STATUS_03, ...), inlined)
         registered = t + self.registration()
-        recipient = item.recipient
-        when = (registered + self.ag_latency[recipient]
-                + self.status_size * self.ag_bits[recipient])
-        event = Call()
-        event.callbacks = self._cb_first
-        event.arg = self._status_package(item, STATUS_03, registered)
-        now = self.env._now
-        heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid), event))
+        recipient = item.recipient  # status 03 (= _send_status(), inlined: hot path)
+        self.at(registered + self.ag_latency[recipient] + self._status_size
+                * self.ag_bits[recipient], self._first_cb,
+                self._status_package(item, STATUS_03, registered))
         if with_ack:
             return self._status_package(item, STATUS_01, t)
         self._send_status(item, STATUS_01, t)
@@ -507,28 +323,25 @@ class NetworkSim:
             if t <= package.deadline:
                 self.sla_met += 1
 
-    def _status_package(self, item: Item, kind: int, t: float) -> tuple[Package, list[Item]]:
+    def _status_package(self, item: Item, kind: int, t: float) -> StatusJob:
         recipient = item.recipient
         original = item.package
         a = self.ag_axis[recipient]
-        package = Package(kind, recipient, a, self.ag_level[recipient], t, 0, self.status_size,
-                          math.inf, False, item)
+        package = Package(kind, recipient, a, self.ag_level[recipient], t, 0,
+                          self.costs.status_size, math.inf, False, item)
         status_item = Item(package, original.sender, self.crosses[a][self.ag_axis[original.sender]])
         self.statuses_sent += 1
         return package, [status_item]
 
     def _send_status(self, item: Item, kind: int, t: float) -> None:
+        """The recipient sends a status package at `t`: it reaches its axis after the link."""
         recipient = item.recipient
-        when = t + self.ag_latency[recipient] + self.status_size * self.ag_bits[recipient]
-        event = Call()
-        event.callbacks = self._cb_first
-        event.arg = self._status_package(item, kind, t)
-        now = self.env._now
-        heappush(self._queue, (when if when > now else now, NORMAL, next(self._eid), event))
+        when = t + self.ag_latency[recipient] + self.costs.status_size * self.ag_bits[recipient]
+        self.at(when, self._first_cb, self._status_package(item, kind, t))
 
     # -- running ------------------------------------------------------------------------------
 
-    def run(self, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+    def run(self, progress: Callable[[float], None] | None = None) -> ReplicationResult:
         """Simulate to the horizon (arrivals stop), snapshot the axes, then drain."""
         wall = time.perf_counter()
         # The hot path creates millions of small objects and no reference cycles: the cyclic
@@ -541,8 +354,9 @@ class NetworkSim:
             if gc_was_enabled:
                 gc.enable()
 
-    def _run(self, progress: Callable[[float], None] | None, wall: float) -> dict[str, Any]:
-        self._next_batch()
+    def _run(self, progress: Callable[[float], None] | None, wall: float) -> ReplicationResult:
+        for walker in self._walkers:
+            walker.start()
         env = self.env
         steps = 20
         for k in range(1, steps + 1):
@@ -552,46 +366,4 @@ class NetworkSim:
         axes = {server.name: server.snapshot() for server in self.servers}
         env.run(until=self.horizon + self.inp.simulation.drain_limit_s)
         wall = time.perf_counter() - wall
-        return self._result(axes, wall)
-
-    def _result(self, axes: dict[str, dict[str, float]], wall: float) -> dict[str, Any]:
-        measured = [v for values in self.latency.values() for v in values]
-        drains = {s.name: s.drain_times for s in self.servers if s.drain_times}
-        return {
-            "replication": self.replication,
-            "start_s": self.start,
-            "horizon_s": self.horizon,
-            "working_days": len(self.calendar.days) if self.inp.traffic is None else None,
-            "measure_from_s": self.measure_from,
-            "documents": self.documents,
-            "deliveries": self.deliveries,
-            "delivered": self.delivered,
-            "acked": self.acked,
-            "in_flight": self.deliveries - self.acked,
-            "national_documents": self.national_documents,
-            "national_deliveries": self.national_deliveries,
-            "statuses_sent": self.statuses_sent,
-            "statuses_fetched": self.statuses_fetched,
-            "sla_met": self.sla_met,
-            "sla_count": self.sla_count,
-            "latency_mean_s": float(np.mean(measured)) if measured else None,
-            "ack_latency_mean_s": float(np.mean(self.ack_latency)) if self.ack_latency else None,
-            "latency_count": len(measured),
-            "hist_all": encode(histogram_of(np.asarray(measured))),
-            "hist_ack": encode(histogram_of(self.ack_latency)),
-            "hist_pairs": {f"{a}-{b}": encode(histogram_of(values))
-                           for (a, b), values in self.latency.items() if values},
-            "hist_priorities": {name: encode(histogram_of(values)) for name, values
-                                in zip(PRIORITY_NAMES, self.latency_by_priority, strict=True)},
-            "axes": axes,
-            "poll_rate_per_s": self.poll_rate_total,
-            "polls_with_work": self.recipients.polls_with_work,
-            "bins": self.bins.as_dict(),
-            "outages": {name: spans for name, spans in self.outages.items()},
-            "drain_times_s": drains,
-            "link_retries": self.link_retries,
-            "link_outages": {self.axis_names[a]: spans for a, spans in self.link_outages.items()},
-            "last_done_s": self.last_done,
-            "events": events_scheduled(self.env),
-            "wall_s": wall,
-        }
+        return ReplicationResult.of(self, axes, wall)

@@ -13,9 +13,10 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
 
-from sim.model import NetworkSim, SimInput
+from sim.inputs import SimInput
+from sim.model import NetworkSim
+from sim.result import ReplicationResult
 from topology.build import Topology, build_topology
 
 _MODELS: dict[str, Topology] = {}
@@ -32,21 +33,21 @@ def build(inp: SimInput) -> Topology:
 
 
 def run_one(inp: SimInput, replication: int,
-            progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+            progress: Callable[[float], None] | None = None) -> ReplicationResult:
     return NetworkSim(inp, build(inp), replication).run(progress)
 
 
-def _worker(job: tuple[SimInput, int]) -> dict[str, Any]:
+def _worker(job: tuple[SimInput, int]) -> ReplicationResult:
     inp, replication = job
     return run_one(inp, replication)
 
 
 def run_replications(inp: SimInput, replications: int, jobs: int = 1,
-                     report: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+                     report: Callable[[str], None] | None = None) -> list[ReplicationResult]:
     """Run replications 0..n-1 (in `jobs` processes) and return their results in order."""
     jobs = max(1, min(jobs, replications))
     say = report or (lambda text: None)
-    results: list[dict[str, Any]] = []
+    results: list[ReplicationResult] = []
     if jobs == 1:
         for r in range(replications):
             last = [-1]
@@ -59,8 +60,8 @@ def run_replications(inp: SimInput, replications: int, jobs: int = 1,
 
             result = run_one(inp, r, progress)
             results.append(result)
-            say(f"replication {r + 1}/{replications} done: {result['deliveries']:,} deliveries, "
-                f"{result['events']:,} events in {result['wall_s']:.1f} s")
+            say(f"replication {r + 1}/{replications} done: {result.deliveries:,} deliveries, "
+                f"{result.events:,} events in {result.wall_s:.1f} s")
         return results
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and \
         sys.platform != "darwin" else "spawn"
@@ -69,10 +70,10 @@ def run_replications(inp: SimInput, replications: int, jobs: int = 1,
     with context.Pool(jobs) as pool:
         for result in pool.imap_unordered(_worker, [(inp, r) for r in range(replications)]):
             results.append(result)
-            say(f"replication {result['replication'] + 1}/{replications} done "
-                f"({len(results)}/{replications}): {result['deliveries']:,} deliveries, "
-                f"{result['events']:,} events in {result['wall_s']:.1f} s")
-    return sorted(results, key=lambda r: r["replication"])
+            say(f"replication {result.replication + 1}/{replications} done "
+                f"({len(results)}/{replications}): {result.deliveries:,} deliveries, "
+                f"{result.events:,} events in {result.wall_s:.1f} s")
+    return sorted(results, key=lambda r: r.replication)
 
 
 def default_jobs() -> int:

@@ -11,28 +11,28 @@ from __future__ import annotations
 import multiprocessing
 import sys
 from collections.abc import Callable
-from typing import Any
 
-from sim.model import SimInput
+from sim.inputs import SimInput
 from sim.replications import run_one
+from sim.result import ReplicationResult
 
 
-def _job(job: tuple[int, SimInput, int]) -> tuple[int, dict[str, Any]]:
+def _job(job: tuple[int, SimInput, int]) -> tuple[int, ReplicationResult]:
     point, inp, replication = job
     return point, run_one(inp, replication)
 
 
 def run_sweep(points: list[SimInput], replications: int, jobs: int,
-              report: Callable[[str], None] | None = None) -> list[list[dict[str, Any]]]:
+              report: Callable[[str], None] | None = None) -> list[list[ReplicationResult]]:
     """Results per point (in order), each a list of replications (in order)."""
     say = report or (lambda text: None)
     work = [(i, inp, r) for i, inp in enumerate(points) for r in range(replications)]
-    done: list[list[dict[str, Any]]] = [[] for _ in points]
+    done: list[list[ReplicationResult]] = [[] for _ in points]
     if jobs <= 1:
         outputs = map(_job, work)
         for count, (point, result) in enumerate(outputs, start=1):
             done[point].append(result)
-            say(f"point {point + 1}/{len(points)}, replication {result['replication'] + 1}: "
+            say(f"point {point + 1}/{len(points)}, replication {result.replication + 1}: "
                 f"done ({count}/{len(work)})")
     else:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() and \
@@ -41,5 +41,5 @@ def run_sweep(points: list[SimInput], replications: int, jobs: int,
             for count, (point, result) in enumerate(pool.imap_unordered(_job, work), start=1):
                 done[point].append(result)
                 say(f"point {point + 1}/{len(points)}, replication "
-                    f"{result['replication'] + 1}: done ({count}/{len(work)})")
-    return [sorted(results, key=lambda r: r["replication"]) for results in done]
+                    f"{result.replication + 1}: done ({count}/{len(work)})")
+    return [sorted(results, key=lambda r: r.replication) for results in done]

@@ -13,7 +13,8 @@ from lienthong.errors import UserError
 if TYPE_CHECKING:
     from lienthong.results import SimulationSummary
     from lienthong.scenario import LoadedScenario
-    from sim.model import SimInput
+    from sim.inputs import SimInput
+    from sim.result import ReplicationResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,26 +40,26 @@ def run(args: argparse.Namespace) -> int:
     from lienthong import results
     from lienthong.progress import progress
     from lienthong.scenario import load_scenario
-    from sim.model import NetworkSim, SimInput, SimInputError
+    from sim.checks import problems
+    from sim.inputs import SimInput, SimInputError
     from sim.replications import build, default_jobs, run_replications
 
     overrides = sim_overrides(args)
     loaded = load_scenario(args.scenario, overrides)
     scenario = loaded.scenario
     out = args.out or results.default_run_dir(Path("results"), scenario.name, "simulation")
-    inp = SimInput(scenario.name, scenario.seed, scenario.topology, scenario.rollout,
-                   scenario.demand, scenario.calendar, scenario.axis, scenario.delivery,
-                   scenario.failures, scenario.simulation, scenario.traffic,
-                   list(scenario.broadcasts))
+    inp = SimInput.of(scenario)
     replications = scenario.simulation.replications
     jobs = args.jobs or min(default_jobs(), replications)
 
     say = progress(args.quiet)
 
-    try:  # check what only the model can (agency codes, axis names, horizon) before writing
-        NetworkSim(inp, build(inp), 0)
-    except (SimInputError, ValueError) as error:
+    try:  # check what only the topology can (agency codes, axis names, horizon) before writing
+        found = problems(inp, build(inp))
+    except ValueError as error:
         raise UserError(f"{args.scenario}: {error}") from None
+    if found:
+        raise UserError(f"{args.scenario}: {'; '.join(found)}")
     run_dir = results.prepare_run_dir(out)
     say(f"simulating {scenario.name}: {replications} replication(s), {jobs} process(es), "
         f"seed {scenario.seed}; writing {run_dir}")
@@ -103,8 +104,9 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
 
-def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput, outcome: list[dict],
-              wall_s: float, plots: bool = True) -> SimulationSummary:
+def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput,
+              outcome: list[ReplicationResult], wall_s: float,
+              plots: bool = True) -> SimulationSummary:
     """summary.json, timeseries.csv, latency CDFs (shared layout), axes.csv and plots."""
     import csv
 

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     from lienthong.progress import progress
     from lienthong.runs import run_points
     from lienthong.scenario import load_scenario
-    from sim.model import NetworkSim, SimInput, SimInputError
+    from sim.checks import problems
+    from sim.inputs import SimInput
     from sim.replications import build, default_jobs
 
     key, values = parse_vary(args.vary)
@@ -59,13 +60,13 @@ def run(args: argparse.Namespace) -> int:
     loaded = None
     for value in values:
         loaded = load_scenario(args.scenario, [*common, f"{key}={value}"])
-        s = loaded.scenario
-        inp = SimInput(s.name, s.seed, s.topology, s.rollout, s.demand, s.calendar, s.axis,
-                       s.delivery, s.failures, s.simulation, s.traffic, list(s.broadcasts))
+        inp = SimInput.of(loaded.scenario)
         try:
-            NetworkSim(inp, build(inp), 0)
-        except (SimInputError, ValueError) as error:
+            found = problems(inp, build(inp))
+        except ValueError as error:
             raise UserError(f"{args.scenario}: {key}={value}: {error}") from None
+        if found:
+            raise UserError(f"{args.scenario}: {key}={value}: {'; '.join(found)}")
         points.append(inp)
     assert loaded is not None
     replications = loaded.scenario.simulation.replications
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def headline(key: str, value: str, inp: Any, replications: list[dict]) -> SweepPoint:
+def headline(key: str, value: str, inp: Any, replications: list[Any]) -> SweepPoint:
     from lienthong.results import SimulationFigures, SweepPoint
     from sim.summary import histograms, summarize
 

@@ -96,3 +96,21 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, scenarios_dir: Path,
 def test_missing_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", str(tmp_path / "nope.toml")]) == 2
     assert "no such scenario file" in capsys.readouterr().err
+
+
+def test_every_cross_reference_error_is_named_on_one_line(
+        tmp_path: Path, scenarios_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["simulate", str(scenarios_dir / "validation" / "mmc.toml"), "--quiet",
+                 "--out", str(tmp_path / "run"), *MMC,
+                 "--set", 'traffic.flows=[{sender = "nobody", recipient = "none"}]',
+                 "--set", 'failures.outages=[{axis = "axis:moon", start_s = 1, duration_s = 2}]',
+                 "--set", "axis.overrides.axis:mars.workers=2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    for message in ("traffic.flows.sender: no agency with code 'nobody'",
+                    "traffic.flows.recipient: no agency with code 'none'",
+                    "failures.outages.axis: no axis named 'axis:moon'",
+                    "axis.overrides: no axis named 'axis:mars'"):
+        assert message in err
+    assert not (tmp_path / "run").exists()

@@ -9,7 +9,7 @@ import pytest
 import simpy
 
 from sim.axis_server import AxisServer, ExpBuffer
-from sim.events import at
+from sim.events import scheduler
 
 
 def _record(starts: dict, name: str):
@@ -64,9 +64,9 @@ def _run_server(lazy: bool, rate: float, cost: float, horizon: float,
     finishes: dict[str, float] = {}
     if not lazy:
         for t in _poll_times(9, rate, horizon * 2):
-            at(env, t, lambda ev: server.submit(cost, 0, lambda f, a: None, None))
+            scheduler(env)(t, lambda ev: server.submit(cost, 0, lambda f, a: None, None))
     for i, t in enumerate(doc_times):
-        at(env, t, lambda ev, i=i: server.submit(0.01, 0, _record(finishes, str(i)), None))
+        scheduler(env)(t, lambda ev, i=i: server.submit(0.01, 0, _record(finishes, str(i)), None))
     env.run(until=horizon * 2)
     return [finishes[str(i)] for i in range(len(doc_times))]
 
@@ -86,7 +86,7 @@ def test_skipped_polls_still_count_as_load() -> None:
     server = AxisServer(env, "a", workers=2, poll_rate_per_s=rate, poll_cost_s=cost,
                         poll_gap=ExpBuffer(np.random.default_rng(1), 1.0 / rate))
     for k in range(1, 11):  # a touch every 1000 s: nearly everything is skipped
-        at(env, k * 1000.0, lambda ev: server.submit(0.001, 0, lambda f, a: None, None))
+        scheduler(env)(k * 1000.0, lambda ev: server.submit(0.001, 0, lambda f, a: None, None))
     env.run(until=10_000.0)
     snapshot = server.snapshot()
     assert snapshot["poll_rate_per_s"] == pytest.approx(rate, rel=0.01)
@@ -97,10 +97,11 @@ def test_outage_refuses_then_retries_and_loses_nothing() -> None:
     env = simpy.Environment()
     server = AxisServer(env, "a", workers=1, retry=lambda attempt: 10.0 * 2 ** attempt)
     finishes: dict[str, float] = {}
-    at(env, 5.0, server.go_down)
-    at(env, 100.0, server.come_up)
+    scheduler(env)(5.0, server.go_down)
+    scheduler(env)(100.0, server.come_up)
     for name, t in (("before", 1.0), ("during", 20.0)):
-        at(env, t, lambda ev, name=name: server.submit(1.0, 0, _record(finishes, name), None))
+        scheduler(env)(t, lambda ev, name=name: server.submit(1.0, 0, _record(finishes, name),
+                                                              None))
     env.run()
     assert finishes["before"] == 2.0
     # refused at 20, retried at 30, 50, 90 (still down), then at 170: served

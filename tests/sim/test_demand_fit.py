@@ -40,8 +40,8 @@ def test_season_reproduces_the_national_counts() -> None:
     assert inp.calendar.start.isoformat() == "2019-03-12"
     assert inp.calendar.end is not None and inp.calendar.end.isoformat() == "2019-09-30"
     result = run_one(inp, 0)
-    assert result["national_documents"] == pytest.approx(PUBLISHED_DOCUMENTS, rel=0.05)
-    assert result["national_deliveries"] == pytest.approx(PUBLISHED_DELIVERIES, rel=0.05)
-    assert result["in_flight"] == 0
-    sent = result["bins"]["sent"]
+    assert result.national_documents == pytest.approx(PUBLISHED_DOCUMENTS, rel=0.05)
+    assert result.national_deliveries == pytest.approx(PUBLISHED_DELIVERIES, rel=0.05)
+    assert result.in_flight == 0
+    sent = result.bins["sent"]
     assert sum(sent[-len(sent) // 4:]) > sum(sent[: len(sent) // 4])  # growth over the months

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sim.config import FailureConfig, OutageWindow
+from sim.config import FailureConfig
 from sim.failures import backoff, first_try_after, outage_windows
+from sim.outages import AxisOutage, LinkOutage
 from sim.replications import run_one
 from tests.sim.simcase import sim_input
 
@@ -27,18 +28,18 @@ def test_backoff_doubles_up_to_the_cap() -> None:
 def test_scheduled_outage_of_the_national_axis_loses_nothing() -> None:
     inp = sim_input("validation/mmc.toml", ["simulation.horizon_s=1500",
                                             "traffic.rate_per_s=1.0"])
-    outage = OutageWindow(axis="axis:national", start_s=600.0, duration_s=300.0)
+    outage = AxisOutage(axis="axis:national", start_s=600.0, duration_s=300.0)
     inp = inp.__class__(**{**inp.__dict__,
                            "failures": FailureConfig(outages=[outage], retry_initial_s=10.0,
                                                      retry_max_s=60.0)})
     result = run_one(inp, 0)
-    assert result["delivered"] == result["deliveries"] == result["documents"] > 1000
-    assert result["in_flight"] == 0
-    assert result["axes"]["axis:national"]["retries"] > 200
-    drains = result["drain_times_s"]["axis:national"]
+    assert result.delivered == result.deliveries == result.documents > 1000
+    assert result.in_flight == 0
+    assert result.axes["axis:national"]["retries"] > 200
+    drains = result.drain_times_s["axis:national"]
     assert len(drains) == 1 and 0.0 < drains[0] < 120.0
     # the backlog built during the outage shows in the time series
-    bins = result["bins"]
+    bins = result.bins
     backlog, peak = 0, 0
     for accepted, delivered in zip(bins["accepted"], bins["delivered"], strict=True):
         backlog += accepted - delivered
@@ -49,16 +50,16 @@ def test_scheduled_outage_of_the_national_axis_loses_nothing() -> None:
 def test_link_outage_holds_relays_back_until_the_link_returns() -> None:
     inp = sim_input("validation/jackson.toml", ["simulation.horizon_s=1500",
                                                 "simulation.warmup_s=0"])
-    outage = OutageWindow(link="axis:H02", start_s=600.0, duration_s=300.0)
+    outage = LinkOutage(link="axis:H02", start_s=600.0, duration_s=300.0)
     inp = inp.__class__(**{**inp.__dict__,
                            "failures": FailureConfig(outages=[outage], retry_initial_s=10.0,
                                                      retry_max_s=40.0)})
     result = run_one(inp, 0)
-    assert result["delivered"] == result["deliveries"] == result["documents"] > 3000
-    assert result["link_retries"] > 500  # every relay to H02 during 300 s, several tries each
-    assert result["axes"]["axis:H02"]["retries"] == 0  # the axis itself stayed up
+    assert result.delivered == result.deliveries == result.documents > 3000
+    assert result.link_retries > 500  # every relay to H02 during 300 s, several tries each
+    assert result.axes["axis:H02"]["retries"] == 0  # the axis itself stayed up
     # nothing reached H02 while its link was down: a gap in deliveries, then the backlog
-    bins, width = result["bins"], result["bins"]["width"]
+    bins, width = result.bins, result.bins["width"]
     during = [d for i, d in enumerate(bins["delivered"])
               if 620 <= i * width < 890]
     assert sum(during) == 0

@@ -15,7 +15,7 @@ from tests.sim.simcase import sim_input
 
 
 def _axis_wait(results: list[dict], axis: str) -> tuple[float, float]:
-    mean, ci = mean_ci95([r["axes"][axis]["wait_mean_s"] for r in results])
+    mean, ci = mean_ci95([r.axes[axis]["wait_mean_s"] for r in results])
     assert mean is not None and ci is not None
     return mean, ci
 
@@ -29,9 +29,9 @@ def test_single_axis_agrees_with_erlang_c(rate: float, workers: int) -> None:
     theory = mmc(rate, inp.axis.service_mean_s, workers)
     wait, wait_ci = _axis_wait(results, "axis:national")
     assert abs(wait - theory.wait) <= wait_ci, (wait, wait_ci, theory.wait)
-    latency, latency_ci = mean_ci95([r["latency_mean_s"] for r in results])
+    latency, latency_ci = mean_ci95([r.latency_mean_s for r in results])
     assert abs(latency - theory.response) <= latency_ci, (latency, latency_ci, theory.response)
-    utilization = sum(r["axes"]["axis:national"]["utilization"] for r in results) / len(results)
+    utilization = sum(r.axes["axis:national"]["utilization"] for r in results) / len(results)
     assert utilization == pytest.approx(theory.utilization, rel=0.02)
 
 
@@ -49,7 +49,7 @@ def test_four_axes_agree_with_jackson() -> None:
     # end to end: 2/3 of documents cross H01, 1/3 H03, all the national axis and H02
     expected = (2 / 3 * nodes[0].response + 1 / 3 * nodes[1].response + nodes[2].response
                 + nodes[3].response)
-    latency, ci = mean_ci95([r["latency_mean_s"] for r in results])
+    latency, ci = mean_ci95([r.latency_mean_s for r in results])
     assert abs(latency - expected) <= ci, (latency, ci, expected)
 
 
@@ -59,7 +59,7 @@ def test_littles_law_holds_on_the_simulated_axis() -> None:
     inp = sim_input("validation/mmc.toml", ["simulation.replications=2"])
     results = run_replications(inp, 2, jobs=2)
     for result in results:
-        axis = result["axes"]["axis:national"]
+        axis = result.axes["axis:national"]
         assert littles_law_gap(axis["queue_mean"], axis["arrival_rate_per_s"],
                                axis["wait_mean_s"]) < 0.02
         assert axis["utilization"] == pytest.approx(

@@ -1,0 +1,57 @@
+"""The run's time frame: its calendar, when it starts and stops, the warm-up, the bin width.
+
+Calendar demand runs from the first working period of the calendar to the end of its last
+working day (or `simulation.horizon_s` after the start); stationary traffic runs from 0 to
+`simulation.horizon_s`, which it therefore requires. Arrivals stop at the horizon; the run then
+drains (sim/model.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.inputs import SimInput, SimInputError
+from topology.calendar import WorkCalendar
+
+NICE_BINS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200,
+             86400)
+
+
+def nice_bin(span_s: float, target_bins: int = 1500) -> float:
+    """The smallest round bin width giving at most `target_bins` bins over the span."""
+    for width in NICE_BINS:
+        if span_s / width <= target_bins:
+            return float(width)
+    return float(NICE_BINS[-1])
+
+
+@dataclass(frozen=True)
+class TimeFrame:
+    calendar: WorkCalendar
+    start: float
+    horizon: float
+    """Arrivals stop here."""
+    measure_from: float
+    """End of the warm-up: statistics count from here."""
+
+    @classmethod
+    def of(cls, inp: SimInput) -> TimeFrame:
+        """The frame of a scenario; `SimInputError` (or the calendar's `ValueError`) if none."""
+        sim_cfg = inp.simulation
+        if inp.traffic is None:
+            calendar = WorkCalendar(inp.calendar, inp.demand.growth, sim_cfg.days)
+            start = next(calendar.working_intervals())[1]
+            horizon = start + sim_cfg.horizon_s if sim_cfg.horizon_s else calendar.horizon_s
+        else:
+            if sim_cfg.horizon_s is None:
+                raise SimInputError("simulation.horizon_s: required when [traffic] is given")
+            calendar = WorkCalendar(inp.calendar, (), None)
+            start, horizon = 0.0, sim_cfg.horizon_s
+        measure_from = start + sim_cfg.warmup_s
+        if measure_from >= horizon:
+            raise SimInputError(f"simulation.warmup_s: {sim_cfg.warmup_s:g} s leaves nothing "
+                                "to measure before the horizon")
+        return cls(calendar, start, horizon, measure_from)
+
+    def bin_width(self, bin_s: float | None) -> float:
+        return bin_s or nice_bin(self.horizon - self.start)
