@@ -111,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     from lienthong.frontier.progress import Progress, duration
     from lienthong.frontier.search import FrontierSearch, PointRun
     from lienthong.scenario import load_scenario
-    from sim.model import NetworkSim, SimInput, SimInputError
+    from sim.checks import problems
+    from sim.inputs import SimInput
     from sim.replications import build, default_jobs
 
     key, values = parse_vary(args.vary)
@@ -127,12 +128,13 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{args.scenario}: delivery.acknowledge is false: the SLA "
                             "(delivered and acknowledged within the legal window) cannot be "
                             "measured; add --set delivery.acknowledge=true")
-        inp = SimInput(s.name, s.seed, s.topology, s.rollout, s.demand, s.calendar, s.axis,
-                       s.delivery, s.failures, s.simulation, s.traffic, list(s.broadcasts))
+        inp = SimInput.of(s)
         try:
-            NetworkSim(inp, build(inp), 0)
-        except (SimInputError, ValueError) as error:
+            found = problems(inp, build(inp))
+        except ValueError as error:
             raise UserError(f"{args.scenario}: {key}={value}: {error}") from None
+        if found:
+            raise UserError(f"{args.scenario}: {key}={value}: {'; '.join(found)}")
         points.append(inp)
     jobs = args.jobs or default_jobs()
     progress = Progress(args.quiet)

@@ -94,12 +94,10 @@ def test_same_answer_in_one_process_and_in_a_pool() -> None:
 
 def test_scaled_multiplies_demand_or_traffic(scenarios_dir) -> None:
     from lienthong.scenario import load_scenario
-    from sim.model import SimInput
+    from sim.inputs import SimInput
 
     def inp_of(name: str) -> SimInput:
-        s = load_scenario(scenarios_dir / name).scenario
-        return SimInput(s.name, s.seed, s.topology, s.rollout, s.demand, s.calendar, s.axis,
-                        s.delivery, s.failures, s.simulation, s.traffic, list(s.broadcasts))
+        return SimInput.of(load_scenario(scenarios_dir / name).scenario)
 
     day = inp_of("target-2020.toml")
     assert scaled(day, 2.5).demand.scale == pytest.approx(day.demand.scale * 2.5)
