@@ -92,11 +92,15 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100.0 * value:.2f}%"
 
 
+AXIS_LABELS: dict[str, dict[str, str]] = {}
+"""Planner names of axes per scenario, filled by `render` from the runs' contexts."""
+
+
 def _busiest(run: Run) -> tuple[str, float] | None:
     if not isinstance(run.summary, SimulationSummary) or not run.summary.axes:
         return None
     name, axis = max(run.summary.axes.items(), key=lambda item: item[1].utilization)
-    return name, axis.utilization
+    return AXIS_LABELS.get(run.summary.scenario, {}).get(name, name), axis.utilization
 
 
 ROWS: tuple[tuple[str, str, Callable[[Run], str]], ...] = (
@@ -132,8 +136,13 @@ def headline_rows(runs: Sequence[Run]) -> list[Row]:
     return [Row(label, unit, [cell(run) for run in runs]) for label, unit, cell in ROWS]
 
 
+def _plain(value: Any) -> str:
+    return f"{value:,.1f}" if isinstance(value, float) else str(value)
+
+
 def provenance_rows(runs: Sequence[Run]) -> list[Row]:
-    rows = [Row(key, "", [str(getattr(run.summary, key)) for run in runs]) for key in PROVENANCE]
+    rows = [Row(key, "", [_plain(getattr(run.summary, key)) for run in runs])
+            for key in PROVENANCE]
     names = sorted({name for run in runs for name in run.summary.versions})
     rows += [Row(name, "version", [run.summary.versions.get(name, "–") for run in runs])
              for name in names]
@@ -257,8 +266,38 @@ def build_figures(runs: Sequence[Run], contexts: Sequence[figures.Context]) -> l
     return out
 
 
-def render(runs: Sequence[Run], title: str, scenario_time: bool = False) -> str:
+def frontier_figure(path: Path) -> Figure:
+    """A `lienthong frontier` directory: its plot, and the answer per configuration."""
+    import json
+
+    from lienthong.frontier.output import label
+
+    try:
+        document = json.loads((path / "frontier.json").read_text())
+        key = document["key"]
+        answers = "; ".join(f"{key}={row['config'][key]}: demand up to ×{label(row)} of "
+                            "today's" for row in document["rows"])
+        sla = document["sla"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise UserError(f"{path / 'frontier.json'}: not a frontier lienthong wrote "
+                        f"({error})") from None
+    png = path / "frontier.png"
+    if not png.is_file():
+        raise UserError(f"{path}: no frontier.png beside frontier.json")
+    limit = f", p99 acknowledged within {sla['p99_s']:g} s" if sla.get("p99_s") else ""
+    return Figure(f"{document['scenario']}: capacity frontier", _b64(png.read_bytes()),
+                  f"How far the demand can grow (a multiple of today's) while "
+                  f"{100 * sla['share']:.3g}% of deliveries are acknowledged within the legal "
+                  f"window{limit}, per value of {key} ({path.name}); left: the frontier with "
+                  "its 95% interval, right: p99 latency of every run against the multiple.",
+                  answers + ".")
+
+
+def render(runs: Sequence[Run], title: str, scenario_time: bool = False,
+           frontiers: Sequence[Path] = ()) -> str:
     contexts = [context_of(run) for run in runs]
+    for run, context in zip(runs, contexts, strict=True):
+        AXIS_LABELS.setdefault(run.summary.scenario, {}).update(context.axis_labels)
     shown = [to_scenario_time(run) for run in runs] if scenario_time else list(runs)
     environment = Environment(loader=PackageLoader("lienthong", "templates"),
                               autoescape=select_autoescape(["html", "j2"]),
@@ -269,7 +308,7 @@ def render(runs: Sequence[Run], title: str, scenario_time: bool = False) -> str:
         created=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         runs=shown, scenario_time=scenario_time,
         headline=headline_rows(shown), provenance=provenance_rows(shown),
-        figures=build_figures(shown, contexts),
+        figures=build_figures(shown, contexts) + [frontier_figure(f) for f in frontiers],
         readings=[r for r in (reading_utilisation(shown),) if r])
 
 
@@ -280,8 +319,10 @@ def write_report(paths: Sequence[Path], out: Path, scenario_time: bool = False,
         raise UserError(f"--out {out}: expected an .html file name")
     if not out.parent.exists():
         raise UserError(f"--out {out}: directory {out.parent} does not exist")
-    if not paths:
-        raise UserError("report: give at least one run directory")
-    runs = [read_run(Path(path)) for path in paths]
-    out.write_text(render(runs, title, scenario_time), encoding="utf-8")
+    frontiers = [Path(p) for p in paths if (Path(p) / "frontier.json").is_file()
+                 and not (Path(p) / "summary.json").is_file()]
+    runs = [read_run(Path(path)) for path in paths if Path(path) not in frontiers]
+    if not runs:
+        raise UserError("report: give at least one simulation or load-test run directory")
+    out.write_text(render(runs, title, scenario_time, frontiers), encoding="utf-8")
     return out

@@ -117,6 +117,8 @@ def maps(named: Sequence[tuple[str, Any]]) -> bytes:
                              layout="constrained")
     for ax, (name, network) in zip(axes[0], named, strict=True):
         draw_on(ax, network, name, legend_size=6)
+        ax.set_xlabel("")  # the legend sits where the label would: degrees are on the ticks
+        ax.set_ylabel("")
         ax.tick_params(labelsize=7)
     return _png(fig)
 

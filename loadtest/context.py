@@ -74,6 +74,16 @@ class RunContext:
             settings.load_s, settings.time_scale = load_s, time_scale
             self.profile = make_profile(self.scenario, settings, self.calendar)
 
+    def take_asked(self, users: int | None, spawn_rate: float | None) -> bool:
+        """Take a user count and spawn rate asked for after start-up (Locust's web UI form);
+        True when the number of users changed."""
+        if spawn_rate:
+            self.settings.spawn_rate = float(spawn_rate)
+        if users and int(users) != len(self.plan.groups):
+            self.adopt(int(users), self.settings.load_s, self.settings.time_scale)
+            return True
+        return False
+
     @property
     def intended_send_rate(self) -> float:
         """Expected documents per real second over the load phase."""

@@ -148,14 +148,11 @@ def _live(context: RunContext, environment: Any) -> None:
 
 
 def _take_the_asked_users(context: RunContext, options: Any) -> None:
-    """The web UI's user count and spawn rate are honoured: the shape plays as many agency
-    groups as users were asked for (Locust writes the form into the parsed options)."""
-    users = getattr(options, "num_users", None)
-    if getattr(options, "spawn_rate", None):
-        context.settings.spawn_rate = float(options.spawn_rate)
-    if users and int(users) != len(context.plan.groups):
-        before = len(context.plan.groups)
-        context.adopt(int(users), context.settings.load_s, context.settings.time_scale)
+    """The web UI's user count and spawn rate are honoured (Locust writes the form into the
+    parsed options); the log says when they replace the scenario's."""
+    before = len(context.plan.groups)
+    if context.take_asked(getattr(options, "num_users", None),
+                          getattr(options, "spawn_rate", None)):
         log.info("lienthong: %d users as asked (the scenario's %d replaced); %d agency systems "
                  "(%d sending)", len(context.plan.groups), before, len(context.plan.by_code),
                  len(context.plan.senders))

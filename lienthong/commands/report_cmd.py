@@ -14,7 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "HTML file with the headline table, side-by-side plots, each run's own plots and its "
         "provenance (scenario hash, seed, tool versions).",
     )
-    parser.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR", help="run directories")
+    parser.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR",
+                        help="run directories (simulate, loadtest), and any frontier "
+                        "directories (lienthong frontier) to show their capacity frontier")
     parser.add_argument("--out", type=Path, default=Path("results/report.html"),
                         metavar="FILE.html", help="the report file (default results/report.html)")
     parser.add_argument("--title", default="",

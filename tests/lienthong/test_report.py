@@ -45,3 +45,20 @@ def test_bad_output_is_one_line(two_runs, tmp_path, capsys, args, message):
 def test_a_directory_without_a_run_is_refused(tmp_path, capsys):
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 2
     assert "not a run directory" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_frontier_directory_adds_its_capacity_frontier(two_runs, tmp_path, capsys):
+    frontier = tmp_path / "frontier"
+    assert main(["frontier", str(SCENARIOS / "validation" / "mmc.toml"), "--vary",
+                 "axis.workers=4", "--set", "simulation.horizon_s=600", "--set",
+                 "simulation.warmup_s=60", "--set", "delivery.acknowledge=true", "--p99", "60",
+                 "--precision", "0.2", "--min-replications", "2", "--max-replications", "3",
+                 "--jobs", "1", "--quiet", "--out", str(frontier)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "with-frontier.html"
+    assert main(["report", str(two_runs[0]), str(frontier), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "validation-mmc: capacity frontier" in page
+    assert re.search(r"axis\.workers=4: demand up to ×[<>= ]*[0-9.]+ of today", page)
+    assert page.count("data:image/png;base64,") >= 5
