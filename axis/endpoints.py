@@ -219,6 +219,8 @@ async def send(request: Request) -> Response:
             package = edxml.parse(body)
     except edxml.PackageError as error:
         raise HTTPError(error.status, error.message) from None
+    if package.kind != edxml.EDOC:  # metrics: status packages are their own operation
+        request.scope["axis.operation"] = "send_status"
     if package.sender != agency:
         where = "From/OrganId" if package.kind == edxml.EDOC else "Status/From/OrganId"
         raise HTTPError(403, f"{where} is {package.sender[:64]!r} but the request is signed "

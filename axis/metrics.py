@@ -27,9 +27,12 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
                    10, 30, 60)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
-# Route endpoint names -> operation label; anything else (404s, docs) is "other".
+# Route endpoint names -> operation label; anything else (404s, docs) is "other". `send_status`
+# is a send whose package is a status message (the handler says so): costs differ, and a
+# calibration needs them apart.
 OPERATIONS = {
     "send": "send",
+    "send_status": "send_status",
     "inbox": "inbox",
     "inbox_count": "inbox_count",
     "fetch": "fetch",
@@ -147,5 +150,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             endpoint = scope.get("endpoint")
-            operation = OPERATIONS.get(getattr(endpoint, "__name__", ""), "other")
+            # a handler may name its operation more finely (a send of a status package)
+            name = scope.get("axis.operation") or getattr(endpoint, "__name__", "")
+            operation = OPERATIONS.get(name, "other")
             self.metrics.observe_request(operation, status, time.perf_counter() - started)

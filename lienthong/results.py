@@ -204,6 +204,12 @@ class LoadtestSummary(Provenance, Figures):
     poll_interval_s: float
     target: str
     bundled_axis: bool
+    axis_cpu: float | None = None
+    """CPU of the bundled axis over the sending phase, in cores (None: a remote target)."""
+    generator_cpu: float | None = None
+    """CPU of the load generator (Locust, all processes) over the sending phase, in cores."""
+    cpu_pinning: dict[str, list[int]] | None = None
+    """Cores the axis and the generator were pinned to (`--pin-cpus`), or None."""
     thresholds: dict[str, Threshold]
     passed: bool
 

@@ -4,8 +4,15 @@ plain `locust`), the target's metrics scraped at the end, everything cleaned up.
 
 The run directory receives Locust's CSV statistics (`locust_*.csv`), its log (`locust.log`),
 the master's raw account (`locust-raw.json`), the target's Prometheus text (`metrics.prom`) and,
-for a bundled axis, its log (`axis.log`) and SQLite store. Turning these into `summary.json` is
+for a bundled axis, its log (`axis.log`) and SQLite store, and the probe's samples of CPU and
+the axis's counters (`probe.json`, `loadtest/probe.py`). Turning these into `summary.json` is
 `lienthong loadtest`'s job.
+
+CPU pinning (`pin_cpus`): on a small machine the load generator and the axis compete for the same
+cores, and a knee measured then is partly the generator's. With `pin_cpus`, the bundled axis runs
+on core 0 and Locust (master and workers) on the others, like `taskset -c 0` and `taskset -c 1-N`
+(`os.sched_setaffinity` in the child before it starts, so every thread and process it makes
+inherits it); the probe's `generator_cpu` then shows whether the generator had room to spare.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any
 from loadtest.context import RunContext, build_context, resolve_settings
 from loadtest.directory import TargetError, check_target, register, scrape_metrics
 from loadtest.outbox import check as check_outbox
+from loadtest.probe import Probe
 from loadtest.scenario import read_scenario
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -51,6 +59,8 @@ class RunRequest:
     axis_env: dict[str, str] = field(default_factory=dict)
     progress: Any = None
     """Called with each live line Locust logs (every few seconds), or None for silence."""
+    pin_cpus: bool = False
+    """Axis on core 0, Locust on the other cores (needs at least 2 cores)."""
 
 
 @dataclass
@@ -63,6 +73,8 @@ class RunOutput:
     outbox: dict[str, Any] | None
     wall_time_s: float
     locust_returncode: int
+    probe: list[dict[str, Any]] = field(default_factory=list)
+    pinning: dict[str, list[int]] | None = None
 
 
 def free_port() -> int:
@@ -93,9 +105,35 @@ def _stop(process: subprocess.Popen, grace_s: float = 10.0) -> None:
         process.wait(timeout=5)
 
 
+def cpu_plan(pin: bool) -> dict[str, list[int]] | None:
+    """Which cores the axis and the generator get: core 0 for the axis, the rest for Locust;
+    None when not pinning. Refuses (TargetError) a machine with fewer than 2 usable cores."""
+    if not pin:
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        raise TargetError(f"--pin-cpus: needs at least 2 usable cores, found {len(cores)}")
+    return {"axis": cores[:1], "generator": cores[1:]}
+
+
+def _pinned(cores: list[int] | None) -> Any:
+    """A preexec_fn that pins the child to `cores` before it runs (None: no pinning)."""
+    if not cores:
+        return None
+    return lambda: os.sched_setaffinity(0, cores)
+
+
+@dataclass
+class Served:
+    """The bundled axis: its URL and process id (for the probe)."""
+
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def bundled_axis(command: Sequence[str], env: dict[str, str], out: Path, token: str
-                 ) -> Iterator[str]:
+def bundled_axis(command: Sequence[str], env: dict[str, str], out: Path, token: str,
+                 cores: list[int] | None = None) -> Iterator[Served]:
     """Serve the reference axis on a free loopback port with a fresh SQLite store."""
     if not command:
         raise TargetError("no --target given and no reference axis to start")
@@ -109,7 +147,7 @@ def bundled_axis(command: Sequence[str], env: dict[str, str], out: Path, token: 
     log_path = out / "axis.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=full_env,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=_pinned(cores))
     base = f"http://{LOOPBACK}:{port}"
     try:
         deadline = time.monotonic() + 30.0
@@ -125,7 +163,7 @@ def bundled_axis(command: Sequence[str], env: dict[str, str], out: Path, token: 
                     raise TargetError(f"the reference axis did not answer /healthz within 30 s: "
                                       f"{_tail(log_path)}") from None
                 time.sleep(0.2)
-        yield base
+        yield Served(base, process.pid)
     finally:
         _stop(process)
 
@@ -186,12 +224,15 @@ def run(request: RunRequest) -> RunOutput:
     request.out.mkdir(parents=True, exist_ok=True)
     bundled = request.target is None
     token = request.admin_token or (secrets.token_hex(16) if bundled else "")
+    pinning = cpu_plan(request.pin_cpus)
     if bundled:
-        target_cm: contextlib.AbstractContextManager[str] = bundled_axis(
-            request.axis_command, request.axis_env, request.out, token)
+        target_cm: contextlib.AbstractContextManager[Served] = bundled_axis(
+            request.axis_command, request.axis_env, request.out, token,
+            pinning["axis"] if pinning else None)
     else:
-        target_cm = contextlib.nullcontext(request.target.rstrip("/"))
-    with target_cm as target:
+        target_cm = contextlib.nullcontext(Served(request.target.rstrip("/"), 0))
+    with target_cm as served:
+        target = served.url
         check_target(target)
         if not token:
             raise TargetError(f"target {target}: an admin token is needed to register the "
@@ -202,9 +243,16 @@ def run(request: RunRequest) -> RunOutput:
         limit = settings.load_s + settings.drain_s + 10 * settings.registration_delay_s + 120.0
         with (request.out / "locust.log").open("wb") as log:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
-            returncode = _wait_showing_progress(process, request.out / "locust.log", limit,
-                                                request.progress)
+                                       start_new_session=True,
+                                       preexec_fn=_pinned(pinning["generator"] if pinning
+                                                          else None))
+            probe = Probe(target, served.pid or None, process.pid, request.out)
+            probe.start()
+            try:
+                returncode = _wait_showing_progress(process, request.out / "locust.log", limit,
+                                                    request.progress)
+            finally:
+                samples = probe.stop()
         metrics = scrape_metrics(target)
         raw_path = request.out / RAW_FILE
         outbox = None
@@ -218,4 +266,4 @@ def run(request: RunRequest) -> RunOutput:
                           f"{request.out / 'locust.log'}: {_tail(request.out / 'locust.log')}")
     raw = json.loads(raw_path.read_text())
     return RunOutput(raw, context, target, bundled, metrics, outbox,
-                     time.monotonic() - started, returncode)
+                     time.monotonic() - started, returncode, samples, pinning)

@@ -10,7 +10,8 @@ from lienthong.commands import (
     simulate_cmd,
     sweep_cmd,
     topology_cmd,
+    validate_cmd,
 )
 
 COMMAND_MODULES = [topology_cmd, simulate_cmd, sweep_cmd, frontier_cmd, axis_cmd, loadtest_cmd,
-                   compare_cmd, report_cmd, calibrate_cmd]
+                   compare_cmd, report_cmd, calibrate_cmd, validate_cmd]

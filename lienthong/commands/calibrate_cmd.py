@@ -1,9 +1,12 @@
-"""`lienthong calibrate RUN_DIR ...`: the axis's service times per operation, from load tests,
-as an `[axis]` section for scenarios."""
+"""`lienthong calibrate RUN_DIR`: each operation's cost and the axis's effective parallelism,
+from a load test that stepped up to the knee, as an `[axis]` section for scenarios."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import shlex
+import sys
 from pathlib import Path
 
 from lienthong.errors import UserError
@@ -12,31 +15,40 @@ from lienthong.errors import UserError
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "calibrate",
-        help="derive the axis's service time per operation from load-test runs",
-        description="Read the axis metrics (metrics.prom) and Locust statistics of load-test "
-        "runs and write an [axis] capacity section (OperationCost per operation). Runs at "
-        "different package sizes also give the per-KB part.",
+        help="derive each operation's cost and the axis's parallelism from a stepped load test",
+        description="Read a load test's probe (probe.json: the axis's per-operation counters and "
+        "CPU, every second) step by step, and write an [axis] section: each operation's cost "
+        "(its server time at light load) and workers from the effective parallelism at the "
+        "knee. Make the run with a stepped load, for example: lienthong loadtest SCENARIO "
+        "--pin-cpus --set 'loadtest.shape={kind=\"step\", every_s=10, increase=2}' "
+        "--run-time 100",
     )
-    parser.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR", help="load-test runs")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="axis worker processes of the measured axis (default 1)")
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a load-test run")
+    parser.add_argument("--workers", type=int,
+                        help="workers to give the simulator (default: the effective "
+                        "parallelism rounded; costs are scaled to keep the measured capacity)")
+    parser.add_argument("--machine", default="",
+                        help="what the axis ran on, recorded in the section's provenance")
     parser.add_argument("--out", type=Path, metavar="FILE.toml",
-                        help="where to write the section (default RUN_DIR/capacity.toml)")
+                        help="where to write the section (default RUN_DIR/capacity.toml; "
+                        "calibration.json beside it)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from lienthong.calibrate import calibrate, to_toml
+    from lienthong.calibrate import calibrate, describe, to_toml
 
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers {args.workers}: expected a positive integer")
-    result = calibrate(args.runs, args.workers)
-    text = to_toml(result)
-    out = args.out or args.runs[0] / "capacity.toml"
+    result = calibrate(args.run_dir, args.workers)
+    command = "lienthong " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    text = to_toml(result, command=command, machine=args.machine)
+    out = args.out or args.run_dir / "capacity.toml"
     try:
         out.write_text(text)
+        out.with_name("calibration.json").write_text(json.dumps(result.to_json(), indent=1))
     except OSError as error:
         raise UserError(f"{out}: cannot write: {error.strerror}") from None
-    print(text, end="")
+    print(describe(result))
     print(f"written to {out}")
     return 0

@@ -58,6 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-p99", type=float, metavar="S",
                         help="fail when p99 end-to-end latency exceeds S seconds (default: the "
                         "scenario's loadtest.p99_latency_s, else no limit)")
+    parser.add_argument("--pin-cpus", action="store_true",
+                        help="run the bundled axis on core 0 and Locust on the other cores "
+                        "(like taskset), so the generator does not take the axis's CPU")
     parser.add_argument("--out", type=Path, metavar="DIR", help="run directory to write (default: "
                         "results/runs/<scenario>-loadtest-<time>)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -122,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
                          spawn_rate=args.spawn_rate, run_time_s=run_time,
                          time_scale=args.time_scale, processes=args.processes,
                          progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
-                         axis_command=axis_command())
+                         axis_command=axis_command(), pin_cpus=args.pin_cpus)
     target = args.target or "a fresh reference axis on 127.0.0.1"
     print(f"lienthong loadtest: {loaded.scenario.name} -> {target}; results in {out}",
           flush=True)
@@ -202,6 +205,7 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace
         write_timeseries,
     )
     from loadtest.latency import quantile_points
+    from loadtest.probe import window
 
     raw = output.raw
     settings = raw["settings"]
@@ -230,6 +234,7 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace
     p99_limit = args.max_p99 or lt.p99_latency_s
     failure_ratio = failures / requests if requests else 0.0
     documents = rec["documents"].get("edoc", 0)
+    cpu = window(output.probe, raw["start"], raw["start"] + load_s) if output.probe else None
     thresholds = {
         "documents": {"limit": 1, "value": documents, "ok": documents >= 1},
         "lost": {"limit": lt.max_lost, "value": lost_total, "ok": lost_total <= lt.max_lost},
@@ -285,6 +290,9 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace
         "poll_interval_s": settings["poll_interval_s"],
         "target": output.target,
         "bundled_axis": output.bundled_axis,
+        "axis_cpu": cpu["axis_cpu"] if cpu else None,
+        "generator_cpu": cpu["generator_cpu"] if cpu else None,
+        "cpu_pinning": output.pinning,
         "thresholds": thresholds,
         "passed": all(check["ok"] for check in thresholds.values()),
     })

@@ -147,12 +147,15 @@ async def test_directory_rejects_bad_entries(axis) -> None:
 
 async def test_healthz_metrics_and_openapi(axis) -> None:
     await axis.client(A).send(packages.document(A, [B, C], document_id(A, 9)))
+    await axis.client(B).send(packages.status(B, A, document_id(A, 9), "01"))
     await axis.client(B).count()
     assert (await axis.http.get("/healthz")).json()["status"] == "ok"
     text = (await axis.http.get("/metrics")).text
-    assert "axis_pending_deliveries 2.0" in text
-    assert "axis_documents_stored 1.0" in text
+    assert "axis_pending_deliveries 3.0" in text
+    assert "axis_documents_stored 2.0" in text
     assert 'axis_requests_total{operation="send",status="201"} 1.0' in text
+    # a status package is its own operation (its cost differs; calibrate needs them apart)
+    assert 'axis_requests_total{operation="send_status",status="201"} 1.0' in text
     assert 'axis_request_seconds_count{operation="inbox_count"} 1.0' in text
     assert "axis_store_commit_seconds_count" in text
     spec = (await axis.http.get("/openapi.json")).json()

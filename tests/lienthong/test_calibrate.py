@@ -1,67 +1,111 @@
+"""Calibration from a stepped load test, on a run directory made by hand: the probe's counters
+are written from known costs, so what calibrate derives can be checked exactly."""
+
 import json
 
 import pytest
 
-from lienthong.calibrate import calibrate, parse_prometheus, server_means, to_toml
+from lienthong.calibrate import calibrate, overrides, predicted_cpu, to_toml
 from lienthong.errors import UserError
 from tests.lienthong.runs import write_run
 
-HEADER = ("Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
-          "Min Response Time,Max Response Time,Average Content Size,Requests/s\n")
+COSTS = {"send": 0.008, "send_status": 0.009, "fetch": 0.0003, "ack": 0.007,
+         "inbox_count": 0.0004, "inbox": 0.0006}
+STEP_S = 10
+START = 1_000_000.0
 
 
-def make_run(path, send_s, send_bytes, kind="loadtest"):
-    write_run(path, kind, scenario="t", requests_per_s=10.0, delivery_mode="poll")
-    metrics = []
-    for op, mean, count in [("send", send_s, 100), ("fetch", 0.002, 300), ("ack", 0.001, 300),
-                            ("inbox_count", 0.0005, 1000)]:
-        metrics.append(f'axis_request_seconds_sum{{operation="{op}"}} {mean * count}')
-        metrics.append(f'axis_request_seconds_count{{operation="{op}"}} {count}')
-    (path / "metrics.prom").write_text("# HELP x\n" + "\n".join(metrics) + "\n")
-    # the client sees every operation 1 ms slower than the server
-    rows = [("POST", "send", 100, send_s + 0.001, send_bytes),
-            ("POST", "send status 01", 50, 0.004, 0), ("GET", "fetch", 300, 0.003, 1000),
-            ("POST", "ack", 300, 0.002, 0), ("GET", "inbox/count", 1000, 0.0015, 0),
-            ("E2E", "deliver", 300, 0.5, 0)]
-    (path / "locust_stats.csv").write_text(HEADER + "".join(
-        f"{t},{n},{c},0,0,{m * 1000},0,0,{size},1\n" for t, n, c, m, size in rows))
-    (path / "locust-raw.json").write_text(json.dumps(
-        {"counters": {"accepted_sends": 100, "accepted_bytes": send_bytes * 100}}))
+def make_step_run(path, sent, delivered, *, slowdown=None, pinning=None, late=0.0,
+                  kind="loadtest"):
+    """A stepped run: step i sends sent[i] documents/s (3 deliveries each) and delivers
+    delivered[i]/s; the axis answers each operation in COSTS x slowdown[i] seconds; its CPU is
+    0.05 + 0.0002 x requests/s."""
+    slowdown = slowdown or [1.0] * len(sent)
+    extra = {"cpu_pinning": pinning, "late_send_fraction": late} if kind == "loadtest" else {}
+    write_run(path, kind, scenario="t", **extra)
+    samples, totals, cpu = [], {op: [0.0, 0.0] for op in COSTS}, 0.0
+    timeline = []
+    for step, (s, d) in enumerate(zip(sent, delivered, strict=True)):
+        rates = {"send": s, "send_status": 2 * d, "fetch": 3 * d, "ack": 3 * d,
+                 "inbox_count": 50.0, "inbox": 0.5 * d}
+        for second in range(STEP_S):
+            t = START + step * STEP_S + second
+            samples.append({"t": t, "axis_cpu_s": cpu, "generator_cpu_s": cpu / 2,
+                            "ops": {op: list(v) for op, v in totals.items() if v[0]}})
+            for op, rate in rates.items():
+                totals[op][0] += rate
+                totals[op][1] += rate * COSTS[op] * slowdown[step]
+            cpu += 0.05 + 0.0002 * sum(rates.values())
+            timeline.append({"second": step * STEP_S + second, "sent_per_s": s,
+                             "delivered_per_s": d, "requests_per_s": 0, "backlog": 0})
+    samples.append({"t": START + len(sent) * STEP_S, "axis_cpu_s": cpu,
+                    "generator_cpu_s": cpu / 2, "ops": totals})
+    documents = int(sum(sent) * STEP_S)
+    raw = {"start": START, "settings": {"load_s": len(sent) * STEP_S, "nominal_send_rate": 2.0,
+                                        "shape": "step", "shape_config": {
+                                            "kind": "step", "every_s": STEP_S, "increase": 1.0}},
+           "reconciliation": {"documents": {"edoc": documents, "status": 2 * documents},
+                              "deliveries": {"edoc": 3 * documents}},
+           "timeline": timeline}
+    (path / "locust-raw.json").write_text(json.dumps(raw))
+    (path / "probe.json").write_text(json.dumps(samples))
     return path
 
 
-def test_parses_labelled_samples():
-    text = 'a_sum{operation="send",x="1"} 2.5\na_count{operation="send"} 5\n# comment\n'
-    samples = parse_prometheus(text)
-    assert samples[("a_sum", (("operation", "send"), ("x", "1")))] == 2.5
-    means = server_means('axis_request_seconds_sum{operation="ack"} 0.5\n'
-                         'axis_request_seconds_count{operation="ack"} 100\n')
-    assert means == {"ack": (0.005, 100)}
+def test_costs_come_from_the_lightest_step_and_parallelism_from_the_knee(tmp_path):
+    # the axis keeps up to 30 documents/s, then delivers no more; queueing doubles its times
+    run = make_step_run(tmp_path / "r", sent=[10, 20, 30, 40], delivered=[30, 60, 90, 90],
+                        slowdown=[1.0, 1.2, 1.5, 2.0])
+    c = calibrate(run)
+    assert c.costs_ms["send"] == pytest.approx(8.0)
+    assert c.costs_ms["status"] == pytest.approx(9.0)
+    assert c.costs_ms["ack"] == pytest.approx(7.0)
+    assert c.costs_ms["fetch"] == pytest.approx(0.3)
+    # poll: count calls (50/s at 0.4 ms) and lists (15/s at 0.6 ms) weighted by their rates
+    assert c.costs_ms["poll"] == pytest.approx((50 * 0.4 + 15 * 0.6) / 65)
+    assert c.costs_ms["relay"] == c.costs_ms["send"] and "assumption" in c.cost_source["relay"]
+    assert c.knee_reached and c.knee["step"] == 2
+    # in service at the knee: sum of rate x light-load cost
+    work = 30 * 0.008 + 180 * 0.009 + 270 * 0.0003 + 270 * 0.007 + 50 * 0.0004 + 45 * 0.0006
+    assert c.effective_parallelism == pytest.approx(work)
+    workers = round(work)
+    assert c.axis["workers"] == workers
+    # costs scaled so that `workers` workers saturate where the axis did
+    assert c.axis["send"]["fixed_ms"] == pytest.approx(8.0 * workers / work)
+    assert c.knee["documents_per_s"] == pytest.approx(30.0)
+    assert c.cpu_baseline_cores == pytest.approx(0.05, abs=1e-6)
+    assert c.cpu_per_request_ms == pytest.approx(0.2, rel=1e-6)
+    assert predicted_cpu(c, 100.0) == pytest.approx(0.07)
+    text = to_toml(c, command="lienthong calibrate r", machine="one core of a 2-core shared VM")
+    assert "# command: lienthong calibrate r" in text and "one core of a 2-core" in text
+    assert f"workers = {workers}" in text and "[axis.relay]" in text
+    assert f"axis.workers={workers}" in overrides(c)
 
 
-def test_one_run_gives_fixed_costs_net_of_the_client_overhead(tmp_path):
-    result = calibrate([make_run(tmp_path / "a", 0.010, 10 * 1024)])
-    axis = result["axis"]
-    assert result["measured"][0]["client_overhead_ms"] == pytest.approx(1.0)
-    assert axis["send"]["fixed_ms"] == pytest.approx(10.0)
-    assert axis["send"]["per_kb_ms"] == 0.0
-    assert axis["status"]["fixed_ms"] == pytest.approx(3.0)
-    assert axis["poll"]["fixed_ms"] == pytest.approx(0.5)
-    assert axis["fetch"]["fixed_ms"] == pytest.approx(2.0)
-    assert "[axis.send]" in to_toml(result) and "fixed_ms = 10.0000" in to_toml(result)
+def test_a_load_that_never_reached_the_knee_leaves_costs_as_measured(tmp_path):
+    run = make_step_run(tmp_path / "r", sent=[10, 20], delivered=[30, 60])
+    c = calibrate(run)
+    assert not c.knee_reached and c.effective_parallelism is None
+    assert c.axis["workers"] == 1 and c.axis["send"]["fixed_ms"] == pytest.approx(8.0)
+    assert calibrate(run, workers=3).axis["workers"] == 3
+    assert "knee not reached" in to_toml(c)
 
 
-def test_runs_at_two_sizes_give_the_per_kb_part(tmp_path):
-    small = make_run(tmp_path / "small", 0.005, 10 * 1024)   # 5 ms at 10 KB
-    large = make_run(tmp_path / "large", 0.025, 110 * 1024)  # 25 ms at 110 KB
-    send = calibrate([small, large])["axis"]["send"]
-    assert send["per_kb_ms"] == pytest.approx(0.2)
-    assert send["fixed_ms"] == pytest.approx(3.0)
+def test_a_busy_generator_is_named(tmp_path):
+    run = make_step_run(tmp_path / "r", sent=[10, 20, 30, 40], delivered=[30, 60, 90, 90],
+                        pinning={"axis": [0], "generator": [1]})
+    assert calibrate(run).generator_note == ""
+    late = make_step_run(tmp_path / "late", sent=[10, 20], delivered=[30, 60], late=0.05)
+    assert "left late" in calibrate(late).generator_note
 
 
-def test_refuses_a_simulation_run(tmp_path):
+def test_refuses_a_simulation_and_a_run_without_probe(tmp_path):
     with pytest.raises(UserError, match="calibrate needs a load test"):
-        calibrate([make_run(tmp_path / "s", 0.01, 100, kind="simulation")])
+        calibrate(make_step_run(tmp_path / "s", [1], [3], kind="simulation"))
+    run = make_step_run(tmp_path / "r", [1], [3])
+    (run / "probe.json").unlink()
+    with pytest.raises(UserError, match=r"no probe\.json"):
+        calibrate(run)
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -75,6 +119,6 @@ def test_a_broken_summary_is_one_line_for_calibrate_compare_and_report(tmp_path,
     run.mkdir()
     (run / "summary.json").write_bytes(content)
     with pytest.raises(UserError, match=message):
-        calibrate([run])
+        calibrate(run)
     with pytest.raises(UserError, match=message):
         read_run(run)  # compare and report read runs through this
