@@ -69,6 +69,7 @@ class Window:
     delivered_per_s: float
     requests_per_s: float
     axis_cpu: float | None
+    axis_cpu_wait: float | None
     generator_cpu: float | None
     ops: dict[str, dict[str, float]]
     work: float = 0.0
@@ -154,7 +155,8 @@ def windows_of(run: Path) -> tuple[list[Window], dict[str, Any]]:
         ops = {op: v for op, v in probe["ops"].items() if op != "metrics"}
         result.append(Window(index, multiplier, begin + settle, end, sent, sent * per_doc,
                              delivered, sum(v["rate_per_s"] for v in ops.values()),
-                             probe["axis_cpu"], probe["generator_cpu"], ops))
+                             probe["axis_cpu"], probe.get("axis_cpu_wait"),
+                             probe["generator_cpu"], ops))
     if not result:
         raise UserError(f"{run}/probe.json: no samples inside the sending phase")
     return result, raw
@@ -276,7 +278,8 @@ def calibrate(run: Path, workers: int | None = None) -> Calibration:
               "documents_per_s": knee_window.delivered_per_s / per_document,
               "sent_per_s": knee_window.sent_per_s,
               "deliveries_per_s": knee_window.delivered_per_s,
-              "axis_cpu": knee_window.axis_cpu, "generator_cpu": knee_window.generator_cpu,
+              "axis_cpu": knee_window.axis_cpu, "axis_cpu_wait": knee_window.axis_cpu_wait,
+              "generator_cpu": knee_window.generator_cpu,
               "work": knee_window.work},
         cpu_baseline_cores=baseline, cpu_per_request_ms=per_request * 1000.0,
         deliveries_per_document=per_document,
@@ -297,10 +300,11 @@ def describe(c: Calibration) -> str:
     for w in c.windows:
         cpu = "-" if w["axis_cpu"] is None else f"{w['axis_cpu']:.2f}"
         gen = "-" if w["generator_cpu"] is None else f"{w['generator_cpu']:.2f}"
+        wait = "" if w["axis_cpu_wait"] is None else f" (waiting {w['axis_cpu_wait']:.2f})"
         lines.append(f"  step {w['index']:>2} x{w['multiplier']:<5g} sent {w['sent_per_s']:7.1f}"
                      f"/s delivered {w['delivered_per_s']:7.1f}/s of "
                      f"{w['offered_deliveries_per_s']:7.1f} requests {w['requests_per_s']:7.1f}/s"
-                     f" in service {w['work']:5.2f} CPU axis {cpu} generator {gen}")
+                     f" in service {w['work']:5.2f} CPU axis {cpu}{wait} generator {gen}")
     lines.append("  costs (ms): " + ", ".join(f"{op} {c.costs_ms[op]:.3f}" for op in OPERATIONS))
     if c.knee_reached:
         lines.append(f"  knee at step {c.knee['step']}: {c.knee['deliveries_per_s']:.1f} "
@@ -314,6 +318,10 @@ def describe(c: Calibration) -> str:
                  f"{c.cpu_per_request_ms:.4f} ms x requests/s")
     if c.generator_note:
         lines.append(f"  warning: {c.generator_note}")
+    wait = c.knee.get("axis_cpu_wait")
+    if wait is not None and c.knee["axis_cpu"] is not None and wait > c.knee["axis_cpu"]:
+        lines.append(f"  warning: at the knee the axis waited for a CPU ({wait:.2f}) more than "
+                     f"it ran ({c.knee['axis_cpu']:.2f}): other work on this machine shaped it")
     return "\n".join(lines)
 
 

@@ -7,11 +7,14 @@ the runner reads, once per `interval_s`:
 - the CPU seconds (user + system) of the axis's process tree (when the runner started the axis
   itself; a remote target's CPU is not visible from here) and of the load generator's tree
   (Locust master and workers), with psutil;
+- how long the axis's threads waited for a CPU while runnable (`/proc/PID/task/*/schedstat`,
+  Linux): on a shared machine, a knee where the axis waited for the CPU more than it used it is
+  the neighbours' knee, not the axis's;
 - the axis's own Prometheus counters per operation (`axis_request_seconds` count and sum), read
   with prometheus_client's parser.
 
-The samples go to `probe.json` in the run directory: a list of
-`{"t": unix time, "axis_cpu_s": ..., "generator_cpu_s": ..., "ops": {op: [count, sum_s]}}`.
+The samples go to `probe.json` in the run directory: a list of `{"t": unix time, "axis_cpu_s":
+..., "axis_cpu_wait_s": ..., "generator_cpu_s": ..., "ops": {op: [count, sum_s]}}`.
 `window` turns two instants into rates. The scrape is one small request a second, which the
 axis serves like any other (it shows as operation "metrics").
 """
@@ -52,6 +55,29 @@ def tree_cpu_seconds(pid: int | None) -> float | None:
     return total
 
 
+def tree_cpu_wait_seconds(pid: int | None) -> float | None:
+    """Seconds the threads of a process tree spent runnable but waiting for a CPU (None where
+    the kernel does not say: not Linux, or no schedstat)."""
+    if pid is None:
+        return None
+    try:
+        root = psutil.Process(pid)
+        pids = [root.pid, *(child.pid for child in root.children(recursive=True))]
+    except psutil.Error:
+        return None
+    total, seen = 0.0, False
+    for each in pids:
+        for stat in Path(f"/proc/{each}/task").glob("*/schedstat"):
+            try:
+                fields = stat.read_text().split()
+            except OSError:
+                continue
+            if len(fields) >= 2:
+                total += int(fields[1]) / 1e9
+                seen = True
+    return total if seen else None
+
+
 def operation_counters(text: str) -> dict[str, list[float]]:
     """{operation: [requests, seconds spent answering them]} from a Prometheus exposition."""
     ops: dict[str, list[float]] = {}
@@ -87,6 +113,7 @@ class Probe(threading.Thread):
     def sample(self) -> dict[str, Any]:
         text = scrape_metrics(self.target, timeout=max(self.interval_s, 2.0))
         row = {"t": time.time(), "axis_cpu_s": tree_cpu_seconds(self.axis_pid),
+               "axis_cpu_wait_s": tree_cpu_wait_seconds(self.axis_pid),
                "generator_cpu_s": tree_cpu_seconds(self.generator_pid),
                "ops": operation_counters(text) if text else {}}
         self.samples.append(row)
@@ -144,5 +171,6 @@ def window(samples: list[dict[str, Any]], start: float, end: float) -> dict[str,
             ops[op] = {"rate_per_s": (count - count0) / span,
                        "mean_s": (total - total0) / (count - count0)}
     return {"start": first["t"], "end": last["t"], "span_s": span,
-            "axis_cpu": cores("axis_cpu_s"), "generator_cpu": cores("generator_cpu_s"),
+            "axis_cpu": cores("axis_cpu_s"), "axis_cpu_wait": cores("axis_cpu_wait_s"),
+            "generator_cpu": cores("generator_cpu_s"),
             "ops": ops}

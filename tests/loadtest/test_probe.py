@@ -3,7 +3,15 @@ import os
 
 import pytest
 
-from loadtest.probe import Probe, at, operation_counters, read_probe, tree_cpu_seconds, window
+from loadtest.probe import (
+    Probe,
+    at,
+    operation_counters,
+    read_probe,
+    tree_cpu_seconds,
+    tree_cpu_wait_seconds,
+    window,
+)
 
 EXPOSITION = """# HELP axis_request_seconds Time to answer a request, by operation
 # TYPE axis_request_seconds histogram
@@ -29,6 +37,8 @@ def test_cpu_of_this_process_and_of_a_process_that_is_gone():
     assert tree_cpu_seconds(os.getpid()) > 0
     assert tree_cpu_seconds(None) is None
     assert tree_cpu_seconds(2**22 + 12345) is None  # above pid_max defaults: no such process
+    assert tree_cpu_wait_seconds(os.getpid()) >= 0.0  # Linux: /proc/PID/task/*/schedstat
+    assert tree_cpu_wait_seconds(None) is None
 
 
 def sample(t, axis, generator, sends, send_s):
