@@ -22,7 +22,7 @@ from topology.streams import stream
 def axis_servers(env: simpy.Environment, inp: SimInput, names: list[str],
                  systems_per_axis: list[int], costs: Costs, bins: Bins,
                  replication: int) -> list[AxisServer]:
-    cap, delivery, seed = inp.axis, inp.delivery, inp.seed
+    cap, delivery, seed = inp.axis.effective(), inp.delivery, inp.seed  # / axis.speedup
     polling = {"poll": delivery.poll_interval_s, "long_poll": delivery.long_poll_timeout_s}
     interval = polling.get(delivery.mode)
 

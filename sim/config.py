@@ -57,10 +57,35 @@ class AxisCapacity(StrictModel):
     ack: OperationCost = OperationCost(fixed_ms=1.0)
     status: OperationCost = OperationCost(fixed_ms=2.0)
     relay: OperationCost = OperationCost(fixed_ms=2.0, per_kb_ms=0.01)
+    speedup: Positive = Field(
+        default=1.0,
+        description="Hardware this many times faster than the one the costs were measured on: "
+        "every cost (and service_mean_s) is divided by it. More cores or processes per axis "
+        "are more workers instead (docs/simulation.md, 'Measured costs').",
+    )
     overrides: dict[str, AxisOverride] = Field(
         default_factory=dict,
         description="Per-axis capacity by axis name, e.g. overrides.'axis:national'.workers = 32.",
     )
+
+    def effective(self) -> AxisCapacity:
+        """The capacity the simulator runs with: costs divided by `speedup` (then 1)."""
+        if self.speedup == 1.0:
+            return self
+        factor = 1.0 / self.speedup
+
+        def scaled(cost: OperationCost) -> OperationCost:
+            return OperationCost(fixed_ms=cost.fixed_ms * factor,
+                                 per_kb_ms=cost.per_kb_ms * factor)
+
+        mean = self.service_mean_s * factor if self.service_mean_s is not None else None
+        overrides = {name: o.model_copy(update={
+            "service_mean_s": o.service_mean_s * factor if o.service_mean_s else None})
+            for name, o in self.overrides.items()}
+        return self.model_copy(update={
+            "speedup": 1.0, "service_mean_s": mean, "overrides": overrides,
+            **{op: scaled(getattr(self, op))
+               for op in ("send", "poll", "fetch", "ack", "status", "relay")}})
 
     def for_axis(self, name: str) -> tuple[int, float | None]:
         """(workers, service_mean_s) of one axis after overrides."""

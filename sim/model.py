@@ -75,7 +75,7 @@ class NetworkSim:
                             for a in range(n_axes)]
         # -- costs and servers ----------------------------------------------------------------
         delivery = inp.delivery
-        self.costs = costs = Costs.of(inp.axis, delivery)
+        self.costs = costs = Costs.of(inp.axis.effective(), delivery)  # costs / axis.speedup
         # hot path: the costs read on every request as plain floats
         self._send_fixed, self._send_per_byte = costs.send.fixed, costs.send.per_byte
         self._relay_fixed, self._relay_per_byte = costs.relay.fixed, costs.relay.per_byte

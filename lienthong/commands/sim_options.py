@@ -10,7 +10,8 @@ from pathlib import Path
 from lienthong.errors import UserError
 
 SCENARIO_HELP = ("scenario file (TOML), or a bundled scenario by name: baseline-2019, "
-                 "target-2020, reform-2025, validation/mmc, validation/jackson")
+                 "target-2020, reform-2025, validation/mmc, validation/jackson, "
+                 "validation/axis-loop")
 
 
 def add_sim_options(parser: argparse.ArgumentParser) -> None:
