@@ -161,6 +161,8 @@ def run(plan: Plan, lienthong: Lienthong, say: Callable[[str], None] = print
         raise UserError(f"{plan.out}: already holds a validation; choose another --out")
     plan.out.mkdir(parents=True, exist_ok=True)
     sets = [arg for item in plan.overrides for arg in ("--set", item)]
+    # the load tests play the scenario's own demand, as the simulation does
+    load_sets = [*sets, "--set", "loadtest.demand_scale=1"]
     pin = ["--pin-cpus"] if plan.pin_cpus else []
 
     def call(args: list[str], what: str) -> None:
@@ -175,7 +177,7 @@ def run(plan: Plan, lienthong: Lienthong, say: Callable[[str], None] = print
                  f'increase={plan.increase:g}}}')
         say(f"validate: stepping {plan.steps} x {plan.step_s:g} s to the knee -> {knee}")
         call(["loadtest", plan.scenario, "--out", str(knee), "--run-time",
-              f"{plan.steps * plan.step_s:g}", *pin, *sets, "--set", shape], "the knee run")
+              f"{plan.steps * plan.step_s:g}", *pin, *load_sets, "--set", shape], "the knee run")
     calibration = calibrate(knee)
     say(describe(calibration))
     (plan.out / "capacity.toml").write_text(to_toml(calibration))
@@ -192,7 +194,7 @@ def run(plan: Plan, lienthong: Lienthong, say: Callable[[str], None] = print
         say(f"validate: level {level:g} (demand.scale {scale:.4g}): load test and simulation")
         scale_set = ["--set", f"demand.scale={scale:.6g}"]
         call(["loadtest", plan.scenario, "--out", str(where / "loadtest"), "--run-time",
-              f"{plan.level_s:g}", *pin, *sets, "--set", "loadtest.shape=constant",
+              f"{plan.level_s:g}", *pin, *load_sets, "--set", "loadtest.shape=constant",
               *scale_set], f"the load test at level {level:g}")
         sim = ["simulate", plan.scenario, "--out", str(where / "simulation"), "--quiet",
                "--no-plots", *sets, *axis_sets, *scale_set]

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="workers to give the simulator (default: the effective "
                         "parallelism rounded; costs are scaled to keep the measured capacity)")
     parser.add_argument("--machine", default="",
-                        help="what the axis ran on, recorded in the section's provenance")
+                        help="what the axis ran on, recorded in the section's provenance (default: "
+                        "not recorded)")
     parser.add_argument("--out", type=Path, metavar="FILE.toml",
                         help="where to write the section (default RUN_DIR/capacity.toml; "
                         "calibration.json beside it)")

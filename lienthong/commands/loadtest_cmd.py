@@ -60,7 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "scenario's loadtest.p99_latency_s, else no limit)")
     parser.add_argument("--pin-cpus", action="store_true",
                         help="run the bundled axis on core 0 and Locust on the other cores "
-                        "(like taskset), so the generator does not take the axis's CPU")
+                        "(like taskset), so the generator does not take the axis's CPU "
+                        "(default: off)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="run directory to write (default: "
                         "results/runs/<scenario>-loadtest-<time>)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

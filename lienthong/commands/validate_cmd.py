@@ -39,11 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--replications", type=int, metavar="N",
                         help="simulation replications per level (default: the scenario's)")
     parser.add_argument("--knee-run", type=Path, metavar="RUN_DIR",
-                        help="reuse a stepped load test instead of measuring the knee again")
+                        help="reuse a stepped load test instead of measuring the knee again "
+                        "(default: measure it)")
     parser.add_argument("--no-pin", action="store_true",
-                        help="do not pin the axis and the generator to their own cores")
+                        help="do not pin the axis and the generator to their own cores (default: "
+                        "pinned when there are 2 cores or more)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        dest="overrides", help="override a scenario key (repeatable)")
+                        dest="overrides",
+                        help="override a scenario key (repeatable; default: none)")
     parser.set_defaults(run=run)
 
 
