@@ -29,8 +29,8 @@ def test_a_faster_axis_is_less_busy_in_the_simulation():
     base = run_one(sim_input("validation/mmc.toml", ["simulation.replications=1"]), 0)
     fast = run_one(sim_input("validation/mmc.toml", ["simulation.replications=1",
                                                      "axis.speedup=2"]), 0)
-    util = {name: row["utilization"] for name, row in base["axes"].items()}
-    for name, row in fast["axes"].items():
+    util = {name: row["utilization"] for name, row in base.axes.items()}
+    for name, row in fast.axes.items():
         if util[name] > 0:
             assert row["utilization"] == pytest.approx(util[name] / 2, rel=0.1)
 
