@@ -108,3 +108,23 @@ def test_outage_refuses_then_retries_and_loses_nothing() -> None:
     assert finishes["during"] == pytest.approx(171.0)
     assert server.retries == 4
     assert server.drain_times == [pytest.approx(70.0)]  # up at 100, the last retry served at 170
+
+
+@pytest.mark.parametrize("touches_per_s", [0.01, 1.0, 4.0, 20.0])
+def test_idle_polls_are_systems_over_interval_whatever_the_document_load(
+        touches_per_s: float) -> None:
+    """Issue 11: skipping a quiet gap must not drop the poll pending at its start. 420 systems
+    polling every 60 s (7 polls/s) on one axis, touched by documents at up to 20 per second:
+    the idle-poll count stays systems / interval within 2%."""
+    env = simpy.Environment()
+    systems, interval, horizon = 420, 60.0, 6000.0
+    rate = systems / interval
+    server = AxisServer(env, "a", workers=8, poll_rate_per_s=rate, poll_cost_s=0.0005,
+                        poll_gap=ExpBuffer(np.random.default_rng(2), 1.0 / rate))
+    at = scheduler(env)
+    times = np.sort(np.random.default_rng(3).uniform(0, horizon, int(touches_per_s * horizon)))
+    for t in times.tolist():
+        at(t, lambda ev: server.submit(0.001, 0, lambda f, a: None, None))
+    env.run(until=horizon)
+    snapshot = server.snapshot()
+    assert snapshot["poll_rate_per_s"] == pytest.approx(systems / interval, rel=0.02)

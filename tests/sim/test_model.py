@@ -153,3 +153,17 @@ def test_horizon_stops_calendar_arrivals() -> None:
     assert sent_after == 0
     # about 600 s of an 8-hour working day (117k documents a day), not the whole day
     assert 0 < result.documents < 10_000
+
+
+def test_idle_polls_of_a_national_day_are_systems_over_interval() -> None:
+    """Issue 11: target-2020's axes are touched many times a second; their idle polls still
+    come to connected systems / poll interval (it was 314/s against 346/s)."""
+    inp = sim_input("target-2020.toml", ["simulation.horizon_s=3600"])
+    network = build(inp).network
+    result = run_one(inp, 0)
+    expected = len(network.connected) / inp.delivery.poll_interval_s
+    measured = sum(axis["poll_rate_per_s"] for axis in result.axes.values())
+    assert measured == pytest.approx(expected, rel=0.02)
+    national = sum(1 for a in network.connected if a.axis == "axis:national")
+    assert result.axes["axis:national"]["poll_rate_per_s"] == pytest.approx(
+        national / inp.delivery.poll_interval_s, rel=0.05)
