@@ -150,7 +150,10 @@ def run(args: argparse.Namespace) -> int:
                      f" multipliers {settings.lower:g} to {settings.upper:g}; on "
                      f"{executor.describe()}")
 
+        log = output.PointLog(out / "points.csv")
+
         def report(run: PointRun, search: FrontierSearch) -> None:
+            log.add(output.point_row(run, values))
             f = run.figures
             sla = "n/a" if f.sla_met_fraction is None else f"{f.sla_met_fraction:.2%}"
             p99 = "n/a" if f.ack_p99_s is None else f"{f.ack_p99_s:,.0f} s"

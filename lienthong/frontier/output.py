@@ -73,6 +73,20 @@ def point_row(run: PointRun, labels: list[str]) -> dict[str, Any]:
             "events": f.events, "wall_s": f.wall_s}
 
 
+class PointLog:
+    """points.csv written as the runs finish, so an interrupted frontier keeps every point it
+    ran (`write` rewrites the same rows at the end)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with path.open("w", newline="") as handle:
+            csv.DictWriter(handle, fieldnames=POINT_COLUMNS).writeheader()
+
+    def add(self, row: dict[str, Any]) -> None:
+        with self.path.open("a", newline="") as handle:
+            csv.DictWriter(handle, fieldnames=POINT_COLUMNS).writerow(row)
+
+
 def label(row: dict[str, Any]) -> str:
     text = f"{row['max_multiplier']:.3g}"
     if row["at_least"]:

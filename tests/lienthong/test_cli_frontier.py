@@ -49,6 +49,29 @@ def test_tiny_real_frontier(tmp_path: Path, scenarios_dir: Path) -> None:
     assert (out / "frontier.png").stat().st_size > 20_000
 
 
+def test_an_interrupted_frontier_keeps_the_points_it_ran(
+        tmp_path: Path, scenarios_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lienthong.frontier import search
+
+    calls = []
+    real = search.FrontierSearch.run
+
+    def interrupted(self, executor, report=None):
+        def stop_after_three(run, state):
+            report(run, state)
+            calls.append(run)
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+        return real(self, executor, stop_after_three)
+
+    monkeypatch.setattr(search.FrontierSearch, "run", interrupted)
+    out = tmp_path / "f"
+    assert main(["frontier", str(scenarios_dir / "validation" / "mmc.toml"), "--vary",
+                 "axis.workers=4", "--jobs", "1", "--out", str(out), *TINY]) == 130
+    with (out / "points.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 3
+
+
 def test_bound_is_reported_as_at_least(tmp_path: Path, scenarios_dir: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "f"
