@@ -10,8 +10,9 @@ from pathlib import Path
 from lienthong.errors import UserError
 
 SCENARIO_HELP = ("scenario file (TOML), or a bundled scenario by name: baseline-2019, "
-                 "target-2020, reform-2025, validation/mmc, validation/jackson, "
-                 "validation/axis-loop")
+                 "target-2020, reform-2025, the planners' questions (provincial-outage, "
+                 "broadcast-directive, polling-storm, reporting-peak, growth-2030), "
+                 "validation/mmc, validation/jackson, validation/axis-loop")
 
 
 def add_sim_options(parser: argparse.ArgumentParser) -> None:
