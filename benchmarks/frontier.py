@@ -54,16 +54,16 @@ def single_day() -> tuple[int, float]:
     """(deliveries, wall seconds) of one national working day, the single-day benchmark's
     case, run in this process."""
     from lienthong.scenario import load_scenario
-    from sim.model import NetworkSim, SimInput
+    from sim.inputs import SimInput
+    from sim.model import NetworkSim
     from topology.build import build_topology
 
     s = load_scenario(ROOT / "scenarios" / "target-2020.toml",
                       [f"demand.scale={DAY_SCALE}"]).scenario
-    inp = SimInput(s.name, s.seed, s.topology, s.rollout, s.demand, s.calendar, s.axis,
-                   s.delivery, s.failures, s.simulation, s.traffic, list(s.broadcasts))
+    inp = SimInput.of(s)
     model = build_topology(inp.topology, inp.rollout, inp.demand, inp.seed)
     result = NetworkSim(inp, model, replication=0).run()
-    return int(result["deliveries"]), float(result["wall_s"])
+    return int(result.deliveries), float(result.wall_s)
 
 
 def main() -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lienthong.scenario import load_scenario
-from sim.model import NetworkSim, SimInput
+from sim.inputs import SimInput
+from sim.model import NetworkSim
 from topology.build import build_topology
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -37,9 +38,8 @@ def test_each_question_stands_at_the_top_with_sources_and_answer(name: str) -> N
 def test_every_bundled_scenario_runs_a_tiny_slice(path: Path) -> None:
     s = load_scenario(path, ["simulation.horizon_s=300", "simulation.drain_limit_s=7200",
                              "simulation.days=1", "simulation.warmup_s=0"]).scenario
-    inp = SimInput(s.name, s.seed, s.topology, s.rollout, s.demand, s.calendar, s.axis,
-                   s.delivery, s.failures, s.simulation, s.traffic, list(s.broadcasts))
+    inp = SimInput.of(s)
     result = NetworkSim(inp, build_topology(inp.topology, inp.rollout, inp.demand, inp.seed),
                         0).run()
-    assert result["documents"] > 0
-    assert result["in_flight"] == 0 or s.failures.outages  # everything drained
+    assert result.documents > 0
+    assert result.in_flight == 0 or s.failures.outages  # everything drained
