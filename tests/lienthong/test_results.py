@@ -19,8 +19,11 @@ from lienthong.results import (
 from tests.conftest import ROOT
 from tests.lienthong.runs import reference_summary, write_run
 
-REFERENCE_RUNS = sorted(p for p in (ROOT / "results/reference").iterdir()
-                        if (p / "summary.json").is_file())
+REFERENCE_SUMMARIES = sorted(p for p in (ROOT / "results/reference").iterdir()
+                             if (p / "summary.json").is_file())
+REFERENCE_RUNS = [p for p in REFERENCE_SUMMARIES
+                  if json.loads((p / "summary.json").read_text())["kind"] != "sweep"]
+REFERENCE_SWEEPS = [p for p in REFERENCE_SUMMARIES if p not in REFERENCE_RUNS]
 
 
 @pytest.mark.parametrize("path", REFERENCE_RUNS, ids=lambda p: p.name)
@@ -29,6 +32,12 @@ def test_the_reference_runs_read_as_typed_summaries(path: Path) -> None:
     assert run.kind in ("simulation", "loadtest")
     assert run.summary.scenario in path.name and run.cdfs["all"][0]
     assert len(run.timeseries["time_s"]) > 0
+
+
+@pytest.mark.parametrize("path", REFERENCE_SWEEPS, ids=lambda p: p.name)
+def test_the_reference_sweeps_read_as_typed_summaries(path: Path) -> None:
+    sweep = read_summary(path)
+    assert sweep.kind == "sweep" and sweep.scenario in path.name and len(sweep.points) > 1
 
 
 @pytest.mark.parametrize("kind", ["simulation", "loadtest"])
