@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from axis import endpoints
+from axis.checks import Checks
 from axis.config import Settings
 from axis.directory import DirectoryCache
 from axis.edxml import NAMESPACE
@@ -28,6 +29,7 @@ from axis.metrics import Metrics, MetricsMiddleware
 from axis.responses import HTTPError, error_response
 from axis.store import open_store
 from axis.store.base import Store, StoreError
+from axis.xmlsig import TrustedCAs
 
 AGENCY_SECURITY = [{"AgencyCode": [], "AgencyTimestamp": [], "AgencySignature": []}]
 ADMIN_SECURITY = [{"AdminToken": []}]
@@ -85,15 +87,18 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         await the_store.open()
         directory = DirectoryCache(the_store)
         waiters = Waiters()
+        checks = Checks()
+        trust = TrustedCAs.from_file(settings.trust_ca) if settings.trust_ca else None
         try:
             await directory.start()
             the_store.subscribe(waiters.wake)
             recheck = recheck_seconds(the_store.kind, settings.workers)
             app.state.axis = endpoints.AxisState(settings, the_store, directory, waiters, metrics,
-                                                 recheck)
+                                                 recheck, checks, trust)
             _freeze_startup_objects()
             yield
         finally:
+            checks.close()
             await directory.stop()
             await the_store.close()
 

@@ -10,6 +10,9 @@
 `AsyncClient` has the same methods as coroutines. Each method returns the decoded JSON (the
 package bytes for `fetch`) and raises `AxisError` (with `.status` and the server's message) on any
 non-2xx answer. For raw access, `signed_request` builds a signed `httpx.Request`.
+
+To an axis that requires XML signatures (`--trust-ca`), pass the agency's key and certificate:
+`Client(url, code, secret, signer=Signer.from_pem(key_pem, chain_pem))` signs each package sent.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from urllib.parse import urlencode
 import httpx
 
 from axis.signing import sign_headers
+from axis.xmlsig import Signer
 
-__all__ = ["AsyncClient", "AxisError", "Client", "sign_headers"]
+__all__ = ["AsyncClient", "AxisError", "Client", "Signer", "sign_headers"]
 
 
 class AxisError(Exception):
@@ -69,9 +73,11 @@ class Client:
     """Blocking client for one agency."""
 
     def __init__(self, base_url: str, agency: str, secret: str, timeout: float = 30.0,
-                 http: httpx.Client | None = None) -> None:
+                 http: httpx.Client | None = None, signer: Signer | None = None) -> None:
         self.agency = agency
         self.secret = secret
+        self.signer = signer
+        """Signs every package `send` posts (an axis started with --trust-ca requires it)."""
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
 
     def __enter__(self) -> Client:
@@ -90,6 +96,8 @@ class Client:
         return _result(self.http.send(request))
 
     def send(self, package: bytes) -> dict[str, Any]:
+        if self.signer is not None:
+            package = self.signer.sign(package)
         return self.request("POST", "/v1/documents", body=package,
                             content_type="application/xml")
 
@@ -116,9 +124,11 @@ class AsyncClient:
     """The same as `Client`, with coroutine methods, on an `httpx.AsyncClient`."""
 
     def __init__(self, base_url: str, agency: str, secret: str, timeout: float = 30.0,
-                 http: httpx.AsyncClient | None = None) -> None:
+                 http: httpx.AsyncClient | None = None, signer: Signer | None = None) -> None:
         self.agency = agency
         self.secret = secret
+        self.signer = signer
+        """Signs every package `send` posts (an axis started with --trust-ca requires it)."""
         self.http = http or httpx.AsyncClient(base_url=base_url, timeout=timeout)
 
     async def __aenter__(self) -> AsyncClient:
@@ -137,6 +147,8 @@ class AsyncClient:
         return _result(await self.http.send(request))
 
     async def send(self, package: bytes) -> dict[str, Any]:
+        if self.signer is not None:
+            package = self.signer.sign(package)
         return await self.request("POST", "/v1/documents", body=package,
                                   content_type="application/xml")
 

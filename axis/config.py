@@ -29,6 +29,9 @@ class Settings:
     """Serve POST /bench/null, which reads the body and answers without work (benchmarks)."""
     workers: int = 1
     """Processes serving this store from this command (long polls re-check more often if > 1)."""
+    trust_ca: str | None = None
+    """PEM file of the CAs agency signing certificates must chain to; None: packages need no
+    XML signature (docs/axis.md, "Signatures")."""
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -40,6 +43,8 @@ class Settings:
         }
         if self.admin_token:
             env["AXIS_ADMIN_TOKEN"] = self.admin_token
+        if self.trust_ca:
+            env["AXIS_TRUST_CA"] = self.trust_ca
         return env
 
     @classmethod
@@ -52,4 +57,5 @@ class Settings:
             max_wait=float(env.get("AXIS_MAX_WAIT", DEFAULT_MAX_WAIT)),
             null_endpoint=env.get("AXIS_NULL_ENDPOINT") == "1",
             workers=int(env.get("AXIS_WORKERS", "1")),
+            trust_ca=env.get("AXIS_TRUST_CA") or None,
         )

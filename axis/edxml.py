@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import DefusedXMLParser, fromstring
 
 NAMESPACE = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 _NS = "{" + NAMESPACE + "}"
@@ -29,6 +29,17 @@ EDOC = "edoc"
 STATUS = "status"
 
 MAX_ID_LENGTH = 256
+MAX_RECIPIENTS = 2_000
+"""Most recipients one package may name: more than the national axis's whole first tier, and
+few enough that checking them against the directory and storing one delivery each stays cheap."""
+MAX_ELEMENTS = 20_000
+"""Most XML elements in a package above `LARGE_BYTES`. A real package holds a few dozen
+elements and its weight is base64 attachment text; a body of millions of empty elements would
+cost seconds of CPU and hundreds of megabytes of tree to parse, so it is refused on the way."""
+LARGE_BYTES = 256 * 1024
+"""Bodies above this are parsed in slices (`parse_large`), so a thread parsing one lets the
+event loop run between slices."""
+_SLICE = 64 * 1024
 _STATUS_CODE = re.compile(r"^[0-9]{2}$")
 
 
@@ -66,11 +77,17 @@ class Package:
 
 
 def parse(body: bytes) -> Package:
-    """Parse and validate one edXML package; raise `PackageError` naming the problem."""
+    """Parse and validate one edXML package; raise `PackageError` naming the problem.
+
+    Bodies above `LARGE_BYTES` are parsed by `parse_large`'s rules; call this from a worker
+    thread for those (the axis does), as parsing megabytes takes milliseconds or more.
+    """
     if not body or body.isspace():
         raise PackageError(400, "empty body: expected an edXML package")
     try:
-        if _plain_utf8_without_declarations(body):
+        if len(body) > LARGE_BYTES:
+            root = _parse_large(body)
+        elif _plain_utf8_without_declarations(body):
             parser = ET.XMLParser()
             parser.feed(body)
             root = parser.close()
@@ -102,6 +119,39 @@ def parse(body: bytes) -> Package:
     if root.find(_NS + "edXMLBody") is None:
         raise PackageError(422, "missing edXMLEnvelope/edXMLBody")
     return _parse_document(header, message_header)
+
+
+class _CountingBuilder(ET.TreeBuilder):
+    """A tree builder that refuses the element after the `MAX_ELEMENTS`th."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements = 0
+
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
+        self.elements += 1
+        if self.elements > MAX_ELEMENTS:
+            raise PackageError(422, f"package holds more than {MAX_ELEMENTS} XML elements")
+        return super().start(tag, attrs)
+
+
+def _parse_large(body: bytes) -> ET.Element:
+    """Parse a big body in 64 KiB slices with an element budget.
+
+    Each slice is one call into the C parser, during which Python's other threads (the event
+    loop) cannot run; between slices they can. Counting elements costs a Python call per
+    element, negligible for real packages (a few dozen elements and megabytes of base64).
+    """
+    builder = _CountingBuilder()
+    if _plain_utf8_without_declarations(body):
+        parser: ET.XMLParser = ET.XMLParser(target=builder)
+    else:
+        parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True,
+                                  forbid_external=True)
+    view = memoryview(body)
+    for start in range(0, len(body), _SLICE):
+        parser.feed(view[start:start + _SLICE])
+    return parser.close()
 
 
 _ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -170,7 +220,10 @@ def _document_fast(root: ET.Element) -> Package | None:
     if not sender or not document_id or len(document_id) > MAX_ID_LENGTH or priority is None:
         return None
     recipients = []
-    for to in message.findall(_TO):  # findall: in C for a plain tag (iterfind is Python)
+    found = message.findall(_TO)  # findall: in C for a plain tag (iterfind is Python)
+    if len(found) > MAX_RECIPIENTS:
+        return None
+    for to in found:
         organ = to.find(_ORGAN_ID)
         recipient = "" if organ is None else (organ.text or "").strip()
         if not recipient:
@@ -184,6 +237,10 @@ def _document_fast(root: ET.Element) -> Package | None:
 def _parse_document(header: ET.Element, message: ET.Element) -> Package:
     where = "MessageHeader"
     sender = _organ_id(_child(message, "From", where), f"{where}/From")
+    named = len(message.findall(_TO))
+    if named > MAX_RECIPIENTS:
+        raise PackageError(422, f"{where} names {named} recipients (To); at most "
+                                f"{MAX_RECIPIENTS} per package")
     recipients = tuple(
         _organ_id(to, f"{where}/To[{i + 1}]")
         for i, to in enumerate(message.findall(_NS + "To"))

@@ -8,7 +8,8 @@ path parameters and documents everything in /openapi.json.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import logging
 import time
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -17,16 +18,26 @@ from fastapi import Path, Query, Request
 from starlette.responses import Response
 
 from axis import auth, edxml
+from axis.checks import Checks
 from axis.config import Settings
 from axis.directory import DirectoryCache, DirectoryError, check_entry
 from axis.longpoll import Waiters
 from axis.metrics import Metrics
 from axis.responses import HTTPError, JSONDecodeError, dumps, json_response, loads
 from axis.store.base import ACK_STATES, MAX_ID, Store
+from axis.xmlsig import SignatureError, TrustedCAs
+
+log = logging.getLogger("axis.auth")
 
 JSON_LIMIT = 64 * 1024
-OFFLOAD_BYTES = 256 * 1024
-"""Bodies above this are hashed and parsed in a thread so one big package does not stall polls."""
+OFFLOAD_BYTES = edxml.LARGE_BYTES
+"""Bodies above this are hashed and parsed on `checks` so one big package does not stall polls."""
+UNAUTHENTICATED = ("X-Signature does not verify for this X-Agency: expected a registered "
+                   "agency's hex HMAC-SHA256 over METHOD\\nPATH?QUERY\\nTIMESTAMP\\nhex SHA-256 "
+                   "of the body")
+"""The one answer to an unknown agency and to a wrong signature alike, so that agency codes
+cannot be enumerated; the log tells the two apart."""
+_NO_SECRET = "\x00 no agency has this secret"
 
 
 @dataclass
@@ -39,6 +50,9 @@ class AxisState:
     waiters: Waiters
     metrics: Metrics
     recheck_seconds: float
+    checks: Checks
+    trust: TrustedCAs | None = None
+    """The CAs agency signatures must chain to (`--trust-ca`); None: packages are not checked."""
 
 
 def _state(request: Request) -> AxisState:
@@ -102,7 +116,11 @@ def _auth_headers(scope: dict) -> list[str | None]:
 
 
 async def authenticate(request: Request, limit: int) -> tuple[str, bytes]:
-    """(agency code, body) of a correctly signed request; 401 otherwise."""
+    """(agency code, body) of a correctly signed request; 401 otherwise.
+
+    An unknown agency is answered exactly as a wrong signature, after the same work (the body is
+    read and a signature computed), so the answer does not tell which codes exist.
+    """
     state = _state(request)
     agency, timestamp, signature, declared = _auth_headers(request.scope)
     try:
@@ -113,31 +131,34 @@ async def authenticate(request: Request, limit: int) -> tuple[str, bytes]:
     secret = directory.cached_secret(claim.agency)
     if secret is None:
         secret = await directory.secret(claim.agency)
-    if secret is None:
-        raise HTTPError(401, f"X-Agency {claim.agency[:64]!r} is not a registered agency")
     body = await read_body(request, limit, declared)
     target = request_target(request)
     method = request.scope["method"]
+    if secret is None:
+        with contextlib.suppress(auth.AuthError):
+            await _verify(state, claim, _NO_SECRET, method, target, body)
+        log.info("401: X-Agency %r is not a registered agency", claim.agency[:64])
+        raise HTTPError(401, UNAUTHENTICATED)
     try:
-        if len(body) > OFFLOAD_BYTES:
-            await asyncio.to_thread(auth.verify, claim, secret, method, target, body)
-        else:
-            auth.verify(claim, secret, method, target, body)
-    except auth.AuthError as error:
+        await _verify(state, claim, secret, method, target, body)
+    except auth.AuthError:
         # The cached secret may be stale (changed through another process): check once more.
         fresh = await state.directory.fresh_secret(claim.agency)
         if fresh is None or fresh == secret:
-            raise HTTPError(401, error.message) from None
+            log.info("401: wrong X-Signature from %r", claim.agency[:64])
+            raise HTTPError(401, UNAUTHENTICATED) from None
         try:
-            await _verify(claim, fresh, method, target, body)
-        except auth.AuthError as again:
-            raise HTTPError(401, again.message) from None
+            await _verify(state, claim, fresh, method, target, body)
+        except auth.AuthError:
+            log.info("401: wrong X-Signature from %r", claim.agency[:64])
+            raise HTTPError(401, UNAUTHENTICATED) from None
     return claim.agency, body
 
 
-async def _verify(claim: auth.Claim, secret: str, method: str, target: str, body: bytes) -> None:
+async def _verify(state: AxisState, claim: auth.Claim, secret: str, method: str, target: str,
+                  body: bytes) -> None:
     if len(body) > OFFLOAD_BYTES:
-        await asyncio.to_thread(auth.verify, claim, secret, method, target, body)
+        await state.checks.run(auth.verify, claim, secret, method, target, body)
     else:
         auth.verify(claim, secret, method, target, body)
 
@@ -214,7 +235,7 @@ async def send(request: Request) -> Response:
     agency, body = await authenticate(request, state.settings.max_body)
     try:
         if len(body) > OFFLOAD_BYTES:
-            package = await asyncio.to_thread(edxml.parse, body)
+            package = await state.checks.run(edxml.parse, body)
         else:
             package = edxml.parse(body)
     except edxml.PackageError as error:
@@ -235,6 +256,11 @@ async def send(request: Request) -> Response:
         named = ", ".join(code[:64] for code in unknown[:10])
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
         raise HTTPError(422, f"unknown recipient(s) in {where}: {named}{more}")
+    if state.trust is not None:
+        try:
+            await state.checks.run(state.trust.verify, body, package.sender)
+        except SignatureError as error:
+            raise HTTPError(422, error.message) from None
     outcome = await state.store.send(package, body)
     if not outcome.duplicate:
         state.waiters.wake_all(package.recipients)

@@ -51,6 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--directory", default=None, metavar="FILE",
                         help="JSON or CSV file of code,name,secret loaded into the store first "
                         "(default: none)")
+    parser.add_argument("--trust-ca", default=None, metavar="FILE",
+                        help="PEM file of CA certificates: require every package to carry an "
+                        "XML signature of its sender whose certificate chains to one of them "
+                        "(default: none, packages are not checked for signatures)")
     parser.add_argument("--null-endpoint", action="store_true",
                         help="also serve POST /bench/null, a no-work baseline for benchmarks "
                         "(default: off)")
@@ -79,9 +83,18 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         parent = os.path.dirname(os.path.abspath(path))
         if store in ("", ":memory:") or not os.path.isdir(parent):
             raise ConfigError(f"--store {store!r}: directory {parent} does not exist")
+    trust_ca = None
+    if args.trust_ca is not None:
+        from axis.xmlsig import TrustedCAs, TrustError
+
+        try:
+            TrustedCAs.from_file(args.trust_ca)
+        except TrustError as error:
+            raise ConfigError(f"--trust-ca {error}") from None
+        trust_ca = os.path.abspath(args.trust_ca)
     return Settings(store=store, admin_token=token, max_body=args.max_body,
                     max_wait=args.max_wait, null_endpoint=args.null_endpoint,
-                    workers=args.workers)
+                    workers=args.workers, trust_ca=trust_ca)
 
 
 def load_directory(settings: Settings, path: str) -> int:
@@ -163,8 +176,10 @@ def serve(args: argparse.Namespace) -> int:
 
     common = {"host": args.host, "port": args.port, "log_level": args.log_level,
               "access_log": False, "timeout_graceful_shutdown": 10}
+    signatures = f"XML signatures required (CAs in {settings.trust_ca})" if settings.trust_ca \
+        else "no XML signatures required"
     print(f"axis: serving on http://{args.host}:{args.port} (store {settings.store}, "
-          f"{args.workers} worker(s))", file=sys.stderr, flush=True)
+          f"{args.workers} worker(s), {signatures})", file=sys.stderr, flush=True)
     if args.workers == 1:
         from axis.app import create_app
 

@@ -10,12 +10,19 @@ a reader can check that claim (on a 2-core machine the two share the CPU).
 Phases (each with a short warm-up that is not counted):
   null         POST /bench/null with a small package: the HTTP stack reading the body and answering
   send         POST /v1/documents, small package, 1 recipient: durable sends (2xx after commit)
+  signed       the same sends, each package carrying an XML signature (ECDSA P-256, agency
+               certificate from a throw-away CA) to a second axis started with --trust-ca, which
+               verifies every one before storing it; packages are signed before the phase, so the
+               generator's signing does not compete with the server
   send3        the same with 3 recipients (deliveries/s = 3 x sends/s)
   cycle        per connection: send to its own recipient, GET inbox, GET the delivery, POST ack
   count        GET /v1/inbox/count signed as a random one of the 100,000 systems
 
 The last line printed is one JSON object with the figures; `send_to_null_ratio` is the send rate
-divided by the null rate measured in the same run (the goal is >= 0.5).
+divided by the null rate measured in the same run (the goal is >= 0.5); `signed_to_send_ratio`
+is signed sends/s over unsigned sends/s, and `server_cpu_us_per_op.signed` the server CPU a signed
+send costs (the measured `send` cost with signatures on). null, send and signed alternate in short
+slices so that drift on a shared machine touches all three alike.
 
     python benchmarks/axis_throughput.py [--seconds 6] [--connections 64] [--systems 100000]
                                          [--postgres URL] [--workers N]
@@ -41,6 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from axis import packages, signing  # noqa: E402
+from loadtest import certificates  # noqa: E402
+from loadtest.xmlsig import PackageSigner  # noqa: E402
 
 ADMIN = "benchmark-admin-token-0123456789"
 HOST = "127.0.0.1"
@@ -172,13 +181,14 @@ SERVER_PID: int | None = None
 
 
 async def run_phase(port: int, name: str, connections: int, seconds: float, warmup: float,
-                    worker) -> Phase:
+                    worker, pid: int | None = None) -> Phase:
+    pid = SERVER_PID if pid is None else pid
     phase = Phase(name, seconds, warmup)
     conns = [await Connection.open(port) for _ in range(connections)]
     cpu = time.process_time()
-    server_cpu = server_cpu_seconds(SERVER_PID)
+    server_cpu = server_cpu_seconds(pid)
     await asyncio.gather(*(worker(i, conn, phase) for i, conn in enumerate(conns)))
-    phase.server_cpu = server_cpu_seconds(SERVER_PID) - server_cpu
+    phase.server_cpu = server_cpu_seconds(pid) - server_cpu
     phase.cpu = (time.process_time() - cpu) / (seconds + warmup)
     for conn in conns:
         conn.close()
@@ -204,6 +214,36 @@ def send_worker(recipients: int, run: str):
         while phase.running():
             n += 1
             body = packages.document(sender, to, f"{sender},2026/11/25,{run}-{n}")
+            request = request_bytes("POST", "/v1/documents", sender, body)
+            started = time.perf_counter()
+            status, _ = await conn.call(request)
+            phase.record(started, status, (201,))
+    return worker
+
+
+class SignedPackages:
+    """Signed packages made ahead of the phases, each with its own DocumentId (a repeated one
+    would be answered as a duplicate, which costs less); more are signed on demand."""
+
+    def __init__(self, ca_dir: Path, count: int, senders: int) -> None:
+        self.signer = PackageSigner(ca_dir)
+        self.made = 0
+        self.ready = [self.make(f"S{n % senders:04d}") for n in range(count)]
+
+    def make(self, sender: str) -> tuple[str, bytes]:
+        self.made += 1
+        body = packages.document(sender, [f"R{self.made % 1000:04d}"],
+                                 f"{sender},2026/11/25,signed-{self.made}")
+        return sender, self.signer.sign(sender, body)
+
+    def take(self, i: int) -> tuple[str, bytes]:
+        return self.ready.pop() if self.ready else self.make(f"S{i:04d}")
+
+
+def signed_worker(signed: SignedPackages):
+    async def worker(i: int, conn: Connection, phase: Phase) -> None:
+        while phase.running():
+            sender, body = signed.take(i)
             request = request_bytes("POST", "/v1/documents", sender, body)
             started = time.perf_counter()
             status, _ = await conn.call(request)
@@ -265,20 +305,22 @@ def write_directory(path: Path, systems: int, connections: int) -> None:
 
 
 def start_server(workdir: Path, port: int, directory: Path, store: str,
-                 workers: int) -> subprocess.Popen[bytes]:
+                 workers: int, trust_ca: Path | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                                     os.environ.get("PYTHONPATH")]))}
-    log = (workdir / "server.log").open("wb")
+    log_path = workdir / ("server-signed.log" if trust_ca else "server.log")
+    log = log_path.open("wb")
+    signatures = ["--trust-ca", str(trust_ca)] if trust_ca else []
     process = subprocess.Popen(
         [sys.executable, "-m", "axis", "serve", "--port", str(port), "--store", store,
          "--workers", str(workers), "--admin-token", ADMIN, "--directory", str(directory),
-         "--null-endpoint", "--log-level", "warning"],
+         "--null-endpoint", "--log-level", "warning", *signatures],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"axis exited:\n{(workdir / 'server.log').read_text()}")
+            raise SystemExit(f"axis exited:\n{log_path.read_text()}")
         try:
             with socket.create_connection((HOST, port), timeout=1) as sock:
                 sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -290,15 +332,20 @@ def start_server(workdir: Path, port: int, directory: Path, store: str,
     raise SystemExit("axis did not start")
 
 
-async def measure(port: int, args: argparse.Namespace) -> dict:
+async def measure(port: int, signed_server: tuple[int, int], signed: SignedPackages,
+                  args: argparse.Namespace) -> dict:
     phases = {}
     seconds, warmup, n = args.seconds, args.warmup, args.connections
-    # null and send alternate in short slices, so that drift over the run (other work on a shared
-    # machine) affects both alike and the ratio stays meaningful
+    # null, send and signed alternate in short slices, so that drift over the run (other work on
+    # a shared machine) affects them alike and the ratios stay meaningful
     rounds = 4
+    signed_port, signed_pid = signed_server
     for round_ in range(rounds):
-        for name, worker in (("null", null_worker), ("send", send_worker(1, f"r{round_}"))):
-            phase = await run_phase(port, name, n, seconds / rounds, warmup / rounds, worker)
+        for name, worker, at, pid in (
+                ("null", null_worker, port, None),
+                ("send", send_worker(1, f"r{round_}"), port, None),
+                ("signed", signed_worker(signed), signed_port, signed_pid)):
+            phase = await run_phase(at, name, n, seconds / rounds, warmup / rounds, worker, pid)
             if name in phases:
                 phase.absorb(phases[name])
             phases[name] = phase
@@ -310,7 +357,7 @@ async def measure(port: int, args: argparse.Namespace) -> dict:
               f"p99 {phase.percentile_ms(0.99):7.2f} ms  server {phase.server_us():6.0f} us/op  "
               f"generator cpu {phase.cpu:.2f}  "
               f"errors {phase.errors or 0}", file=sys.stderr, flush=True)
-    send, null = phases["send"], phases["null"]
+    send, null, signed_phase = phases["send"], phases["null"], phases["signed"]
     return {
         "benchmark": "axis_throughput",
         "store": "postgresql" if args.postgres else "sqlite (WAL, synchronous=FULL)",
@@ -325,6 +372,14 @@ async def measure(port: int, args: argparse.Namespace) -> dict:
         "count_polls_per_s": round(phases["count"].rate(), 1),
         "null_endpoint_per_s": round(null.rate(), 1),
         "send_to_null_ratio": round(send.rate() / null.rate(), 3) if null.rate() else None,
+        "signed_durable_sends_per_s": round(signed_phase.rate(), 1),
+        "signed_send_p50_ms": round(signed_phase.percentile_ms(0.5), 2),
+        "signed_send_p99_ms": round(signed_phase.percentile_ms(0.99), 2),
+        "signed_to_send_ratio": (round(signed_phase.rate() / send.rate(), 3)
+                                 if send.rate() else None),
+        "signed_to_send_cpu_ratio": (round(send.server_us() / signed_phase.server_us(), 3)
+                                     if signed_phase.server_us() else None),
+        "signed_packages_signed_during_phases": max(0, signed.made - args.presigned),
         "server_cpu_us_per_op": {name: round(p.server_us()) for name, p in phases.items()},
         "send_to_null_cpu_ratio": (round(null.server_us() / send.server_us(), 3)
                                    if send.server_us() else None),
@@ -343,6 +398,8 @@ def main() -> int:
     parser.add_argument("--postgres", metavar="URL", default=None,
                         help="measure a PostgreSQL store instead (a throw-away schema is used)")
     parser.add_argument("--workers", type=int, default=1, help="axis worker processes")
+    parser.add_argument("--presigned", type=int, default=4000,
+                        help="signed packages made before the phases (default 4000)")
     parser.add_argument("--goal", type=float, default=0.5,
                         help="exit 1 if the send/null ratio is below this (default 0.5)")
     args = parser.parse_args()
@@ -356,6 +413,8 @@ def main() -> int:
     process = None
     schema = None
     store = str(workdir / "axis.db")
+    signed_store = str(workdir / "axis-signed.db")
+    signed_process = None
     if args.postgres:
         import psycopg
 
@@ -365,6 +424,7 @@ def main() -> int:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         separator = "&" if "?" in args.postgres else "?"
         store = f"{args.postgres}{separator}options=-csearch_path%3D{schema}"
+        signed_store = store
     try:
         directory = workdir / "directory.csv"
         write_directory(directory, args.systems, args.connections)
@@ -374,7 +434,11 @@ def main() -> int:
         global SERVER_PID
         SERVER_PID = process.pid
         startup = time.perf_counter() - started
-        result = asyncio.run(measure(port, args))
+        signed_port = free_port()
+        signed_process = start_server(workdir, signed_port, directory, signed_store,
+                                      args.workers, certificates.create(workdir / "ca"))
+        signed = SignedPackages(workdir / "ca", args.presigned, args.connections)
+        result = asyncio.run(measure(port, (signed_port, signed_process.pid), signed, args))
         result["startup_with_directory_s"] = round(startup, 2)
         result["commit_batches"] = _commit_stats(port)
         ratio = result.get("send_to_null_ratio")
@@ -383,12 +447,13 @@ def main() -> int:
         print(json.dumps(result), flush=True)
         return 0 if result["goal_met"] else 1
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for running in (process, signed_process):
+            if running is not None:
+                running.terminate()
+                try:
+                    running.wait(15)
+                except subprocess.TimeoutExpired:
+                    running.kill()
         shutil.rmtree(workdir, ignore_errors=True)
         if schema is not None:
             import psycopg

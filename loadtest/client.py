@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtest.signing import sign
+from loadtest.xmlsig import PackageSigner
 
 
 @dataclass
@@ -28,9 +29,12 @@ class Answer:
 
 
 class AxisClient:
-    def __init__(self, session: Any, secrets: dict[str, str]) -> None:
+    def __init__(self, session: Any, secrets: dict[str, str],
+                 signer: PackageSigner | None = None) -> None:
         self.session = session
         self.secrets = secrets
+        self.signer = signer
+        """Signs every package sent (XML signature with the agency's certificate), if set."""
 
     def call(self, agency: str, method: str, target: str, name: str, body: bytes = b"",
              content_type: str | None = None) -> Answer:
@@ -50,6 +54,8 @@ class AxisClient:
         return Answer(status, content, ok)
 
     def send(self, agency: str, package: bytes, name: str = "send") -> Answer:
+        if self.signer is not None:
+            package = self.signer.sign(agency, package)
         return self.call(agency, "POST", "/v1/documents", name, package, "application/xml")
 
     def count(self, agency: str) -> int | None:

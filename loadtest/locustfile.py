@@ -57,6 +57,9 @@ def _options(parser: Any) -> None:
                        default=False, help="agencies are registered already")
     group.add_argument("--secret-key", env_var="LIENTHONG_SECRET_KEY", default="",
                        help="key the agencies' secrets derive from (same on every worker)")
+    group.add_argument("--signing-ca", env_var="LIENTHONG_SIGNING_CA", default="",
+                       help="directory of the run's throw-away CA: sign every package with an "
+                       "agency certificate from it (empty: packages go unsigned)")
     group.add_argument("--lienthong-out", env_var="LIENTHONG_OUT", default="",
                        help="directory for the master's ledger, latencies and timeline")
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtest import certificates
 from loadtest.context import RunContext, build_context, resolve_settings
 from loadtest.directory import TargetError, check_target, register, scrape_metrics
 from loadtest.outbox import check as check_outbox
@@ -55,7 +56,8 @@ class RunRequest:
     time_scale: float | None = None
     processes: int = 1
     axis_command: Sequence[str] = ()
-    """argv that serves the reference axis; {host} {port} {store} {token} are filled in."""
+    """argv that serves the reference axis; {host} {port} {store} {token} {trust_ca} are filled
+    in ({trust_ca}: the certificate of the run's throw-away signing CA)."""
     axis_env: dict[str, str] = field(default_factory=dict)
     progress: Any = None
     """Called with each live line Locust logs (every few seconds), or None for silence."""
@@ -133,7 +135,7 @@ class Served:
 
 @contextlib.contextmanager
 def bundled_axis(command: Sequence[str], env: dict[str, str], out: Path, token: str,
-                 cores: list[int] | None = None) -> Iterator[Served]:
+                 trust_ca: Path, cores: list[int] | None = None) -> Iterator[Served]:
     """Serve the reference axis on a free loopback port with a fresh SQLite store."""
     if not command:
         raise TargetError("no --target given and no reference axis to start")
@@ -141,7 +143,8 @@ def bundled_axis(command: Sequence[str], env: dict[str, str], out: Path, token: 
     store = out / "axis.sqlite3"
     for stale in out.glob("axis.sqlite3*"):
         stale.unlink()
-    fill = {"host": LOOPBACK, "port": str(port), "store": str(store), "token": token}
+    fill = {"host": LOOPBACK, "port": str(port), "store": str(store), "token": token,
+            "trust_ca": str(trust_ca)}
     argv = [part.format(**fill) for part in command]
     full_env = {**os.environ, **{k: v.format(**fill) for k, v in env.items()}}
     log_path = out / "axis.log"
@@ -176,6 +179,7 @@ def locust_argv(request: RunRequest, target: str, context: RunContext, key: str,
             "-t", f"{max(1, round(settings.load_s))}s", "--scenario", str(request.scenario),
             "--time-scale", f"{settings.time_scale:g}", "--secret-key", key, "--no-register",
             "--admin-token", token, "--lienthong-out", str(request.out),
+            "--signing-ca", str(request.out),
             "--csv", str(request.out / "locust"), "--only-summary", "--loglevel", "INFO"]
     if request.overrides:
         argv += ["--set", ";".join(request.overrides)]
@@ -222,12 +226,13 @@ def run(request: RunRequest) -> RunOutput:
     context = build_context(scenario, settings, "local")
     key = secrets.token_hex(16)
     request.out.mkdir(parents=True, exist_ok=True)
+    trust_ca = certificates.create(request.out)  # every package is signed with it
     bundled = request.target is None
     token = request.admin_token or (secrets.token_hex(16) if bundled else "")
     pinning = cpu_plan(request.pin_cpus)
     if bundled:
         target_cm: contextlib.AbstractContextManager[Served] = bundled_axis(
-            request.axis_command, request.axis_env, request.out, token,
+            request.axis_command, request.axis_env, request.out, token, trust_ca,
             pinning["axis"] if pinning else None)
     else:
         target_cm = contextlib.nullcontext(Served(request.target.rstrip("/"), 0))

@@ -33,6 +33,7 @@ from loadtest.context import RunContext, document_date
 from loadtest.ledger import EDOC, STATUS, status_key
 from loadtest.shapes import arrivals
 from loadtest.signing import agency_secret
+from loadtest.xmlsig import package_signer
 from topology.streams import stream
 
 log = logging.getLogger("lienthong.loadtest")
@@ -78,8 +79,10 @@ class AgencySystemUser(FastHttpUser):
         self.agencies = run.plan.groups[group]
         # workers learn the master's key with the spawn message, after their init
         key = getattr(self.environment.parsed_options, "secret_key", "") or run.settings.secret_key
+        ca = getattr(self.environment.parsed_options, "signing_ca", "")
         self.axis = AxisClient(self.client, {a.code: agency_secret(key, a.code)
-                                             for a in self.agencies})
+                                             for a in self.agencies},
+                               package_signer(ca) if ca else None)
         self.in_flight = BoundedSemaphore(run.settings.max_in_flight)
         for agency in self.agencies:
             self.workers.spawn(self._receive_loop, agency)

@@ -82,7 +82,7 @@ def parse_duration(text: str | None) -> float | None:
 def axis_command() -> list[str]:
     return [sys.executable, "-m", "lienthong", "axis", "serve", "--host", "{host}",
             "--port", "{port}", "--store", "{store}", "--admin-token", "{token}",
-            "--log-level", "warning"]
+            "--trust-ca", "{trust_ca}", "--log-level", "warning"]
 
 
 def _check_args(args: argparse.Namespace) -> None:

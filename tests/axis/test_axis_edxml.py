@@ -178,3 +178,31 @@ def test_byte_order_mark_and_declaration_keep_the_fast_path() -> None:
     assert not edxml._plain_utf8_without_declarations(
         b"\xef\xbb\xbf" + body.replace(b'encoding="UTF-8"', b'encoding="latin-1"'))
     assert edxml.parse(b"\xef\xbb\xbf" + body) == edxml.parse(body)
+
+
+def test_a_body_of_millions_of_empty_elements_is_refused_on_the_way() -> None:
+    """An attack run stalled the server 3.7 s with 16 MiB of `<a/>`; the element budget stops
+    the parse after `MAX_ELEMENTS` instead of building a tree of four million elements."""
+    head = (b'<?xml version="1.0" encoding="UTF-8"?><edXMLEnvelope xmlns="'
+            + edxml.NAMESPACE.encode() + b'">')
+    body = head + b"<a/>" * 4_000_000 + b"</edXMLEnvelope>"
+    with pytest.raises(edxml.PackageError) as caught:
+        edxml.parse(body)
+    assert caught.value.status == 422 and "more than" in caught.value.message
+    assert str(edxml.MAX_ELEMENTS) in caught.value.message
+
+
+def test_a_big_package_of_real_shape_is_parsed() -> None:
+    body = packages.document("A1", ["B1", "B2"], "D,1", attachment=b"%PDF" * 3_000_000)
+    assert len(body) > edxml.LARGE_BYTES
+    parsed = edxml.parse(body)
+    assert parsed.recipients == ("B1", "B2") and parsed.document_id == "D,1"
+
+
+def test_more_recipients_than_the_limit_are_refused_naming_the_limit() -> None:
+    many = [f"R{i:05d}" for i in range(edxml.MAX_RECIPIENTS + 1)]
+    with pytest.raises(edxml.PackageError) as caught:
+        edxml.parse(packages.document("A1", many, "D,1"))
+    assert caught.value.status == 422
+    assert f"at most {edxml.MAX_RECIPIENTS}" in caught.value.message
+    assert edxml.parse(packages.document("A1", many[:-1], "D,2")).recipients == tuple(many[:-1])

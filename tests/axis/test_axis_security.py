@@ -105,7 +105,22 @@ async def test_missing_credentials_and_unknown_agency(axis) -> None:
     assert response.status_code == 401 and "X-Agency" in response.json()["error"]
     headers = signing.sign_headers("999.99.99.Z99", "x" * 20, "GET", "/v1/inbox/count")
     response = await axis.http.get("/v1/inbox/count", headers=headers)
-    assert response.status_code == 401 and "not a registered agency" in response.json()["error"]
+    assert response.status_code == 401 and "X-Signature" in response.json()["error"]
+
+
+async def test_an_unknown_agency_and_a_wrong_signature_are_indistinguishable(axis,
+                                                                           caplog) -> None:
+    """Different answers would let a caller enumerate the registered codes; the log differs."""
+    body = packages.document(A, [B], "A,1")
+    caplog.set_level("INFO", logger="axis.auth")
+    unknown = await post(axis, packages.document("999.99.99.Z99", [B], "Z,1"),
+                         agency="999.99.99.Z99", secret="x" * 20)
+    wrong = await post(axis, body, secret="not-the-secret-0123456789")
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.content == wrong.content
+    assert dict(unknown.headers) == dict(wrong.headers)
+    logged = caplog.text
+    assert "not a registered agency" in logged and "wrong X-Signature" in logged
 
 
 async def test_another_agencys_credentials(axis) -> None:

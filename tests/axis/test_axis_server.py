@@ -296,3 +296,14 @@ def test_one_admin_token_name_with_the_old_one_as_alias(monkeypatch):
     assert env_admin_token() == "old-name-token-0123456789"
     monkeypatch.setenv("LIENTHONG_ADMIN_TOKEN", "shared-name-token-0123456789")
     assert env_admin_token() == "shared-name-token-0123456789"  # the shared name wins
+
+
+def test_a_trust_ca_file_without_certificates_is_one_line(tmp_path, capsys) -> None:
+    from lienthong.cli import main
+
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n")
+    assert main(["axis", "serve", "--port", str(free_port()), "--store",
+                 str(tmp_path / "a.db"), "--trust-ca", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--trust-ca" in err[0] and "ca.pem" in err[0]

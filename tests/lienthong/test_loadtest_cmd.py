@@ -82,6 +82,9 @@ def test_two_processes_against_the_bundled_axis_lose_nothing(bundled_two_process
     for name in ("timeseries.csv", "latency_cdf.csv", "metrics.prom", "latency_cdf.png",
                  "locust_failures.csv"):
         assert (out / name).is_file(), name
+    # every package was signed with the run's throw-away CA, which the bundled axis required
+    assert (out / "signing-ca.pem").is_file()
+    assert "XML signatures required" in (out / "axis.log").read_text()
 
 
 def test_a_failed_threshold_exits_non_zero(axis, tiny_scenario, tmp_path):
