@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from axis import endpoints
+from axis import endpoints, http_guard
 from axis.checks import Checks
 from axis.config import Settings
 from axis.directory import DirectoryCache
@@ -79,6 +79,7 @@ def _agency(*codes: int) -> dict[str, Any]:
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """The ASGI app; it opens the store (from `settings.store` unless one is given) on startup."""
     metrics = Metrics()
+    http_guard.configure(settings.header_timeout)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -219,6 +220,11 @@ def _error_handlers(app: FastAPI) -> None:
         assert isinstance(error, StarletteHTTPException)
         return error_response(error.status_code, str(error.detail), error.headers)
 
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # Starlette logs the traceback; the caller gets the documented shape, never plain text.
+        return error_response(500, "internal error: the axis failed to answer; see its log")
+
+    app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(HTTPError, http_error)
     app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(RequestValidationError, validation_error)

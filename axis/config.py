@@ -13,6 +13,8 @@ from dataclasses import dataclass
 DEFAULT_STORE = "axis.db"
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 DEFAULT_MAX_WAIT = 60.0
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class Settings:
     """Serve POST /bench/null, which reads the body and answers without work (benchmarks)."""
     workers: int = 1
     """Processes serving this store from this command (long polls re-check more often if > 1)."""
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    """Seconds a request's line and headers may take to arrive (`axis.http_guard`)."""
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    """Seconds a request's body may take to arrive once its headers are in."""
     trust_ca: str | None = None
     """PEM file of the CAs agency signing certificates must chain to; None: packages need no
     XML signature (docs/axis.md, "Signatures")."""
@@ -40,6 +46,8 @@ class Settings:
             "AXIS_MAX_WAIT": str(self.max_wait),
             "AXIS_NULL_ENDPOINT": "1" if self.null_endpoint else "0",
             "AXIS_WORKERS": str(self.workers),
+            "AXIS_HEADER_TIMEOUT": str(self.header_timeout),
+            "AXIS_BODY_TIMEOUT": str(self.body_timeout),
         }
         if self.admin_token:
             env["AXIS_ADMIN_TOKEN"] = self.admin_token
@@ -58,4 +66,6 @@ class Settings:
             null_endpoint=env.get("AXIS_NULL_ENDPOINT") == "1",
             workers=int(env.get("AXIS_WORKERS", "1")),
             trust_ca=env.get("AXIS_TRUST_CA") or None,
+            header_timeout=float(env.get("AXIS_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT)),
+            body_timeout=float(env.get("AXIS_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT)),
         )

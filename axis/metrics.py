@@ -119,6 +119,10 @@ class _StoreGauges:
                                 value=self._stats["pending_deliveries"])
         yield GaugeMetricFamily("axis_documents_stored", "Packages stored (documents and statuses)",
                                 value=self._stats["documents"])
+        if "long_polls_waiting" in self._stats:
+            yield GaugeMetricFamily("axis_long_polls_waiting",
+                                    "Inbox requests held waiting for a delivery (this process)",
+                                    value=self._stats["long_polls_waiting"])
 
 
 class MetricsMiddleware:

@@ -17,7 +17,14 @@ import sys
 import tempfile
 import time
 
-from axis.config import DEFAULT_MAX_BODY, DEFAULT_MAX_WAIT, DEFAULT_STORE, Settings
+from axis.config import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_WAIT,
+    DEFAULT_STORE,
+    Settings,
+)
 
 ADMIN_TOKEN_ENV = "LIENTHONG_ADMIN_TOKEN"
 ADMIN_TOKEN_ALIAS = "LIENTHONG_AXIS_ADMIN_TOKEN"
@@ -51,6 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--directory", default=None, metavar="FILE",
                         help="JSON or CSV file of code,name,secret loaded into the store first "
                         "(default: none)")
+    parser.add_argument("--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT,
+                        metavar="SECONDS", help="longest a request's line and headers may take "
+                        f"to arrive; then 408 (default {DEFAULT_HEADER_TIMEOUT:g})")
+    parser.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT,
+                        metavar="SECONDS", help="longest a request's body may take to arrive; "
+                        f"then 408 (default {DEFAULT_BODY_TIMEOUT:g})")
     parser.add_argument("--trust-ca", default=None, metavar="FILE",
                         help="PEM file of CA certificates: require every package to carry an "
                         "XML signature of its sender whose certificate chains to one of them "
@@ -83,6 +96,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         parent = os.path.dirname(os.path.abspath(path))
         if store in ("", ":memory:") or not os.path.isdir(parent):
             raise ConfigError(f"--store {store!r}: directory {parent} does not exist")
+    for name in ("header_timeout", "body_timeout"):
+        if not 0 < getattr(args, name) <= 3600:
+            raise ConfigError(f"--{name.replace('_', '-')} {getattr(args, name):g}: expected "
+                              "more than 0 and at most 3600 seconds")
     trust_ca = None
     if args.trust_ca is not None:
         from axis.xmlsig import TrustedCAs, TrustError
@@ -94,7 +111,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         trust_ca = os.path.abspath(args.trust_ca)
     return Settings(store=store, admin_token=token, max_body=args.max_body,
                     max_wait=args.max_wait, null_endpoint=args.null_endpoint,
-                    workers=args.workers, trust_ca=trust_ca)
+                    workers=args.workers, trust_ca=trust_ca,
+                    header_timeout=args.header_timeout, body_timeout=args.body_timeout)
 
 
 def load_directory(settings: Settings, path: str) -> int:
@@ -175,7 +193,8 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     common = {"host": args.host, "port": args.port, "log_level": args.log_level,
-              "access_log": False, "timeout_graceful_shutdown": 10}
+              "access_log": False, "timeout_graceful_shutdown": 10,
+              "http": "axis.http_guard:GuardedHttpProtocol"}
     signatures = f"XML signatures required (CAs in {settings.trust_ca})" if settings.trust_ca \
         else "no XML signatures required"
     print(f"axis: serving on http://{args.host}:{args.port} (store {settings.store}, "

@@ -24,6 +24,9 @@ MAX_ID = 2**63 - 1
 
 ACK_STATES = ("done", "fail", "processing")
 """What a recipient may report for a delivery. Only `done` takes it out of the inbox."""
+ACK_ORDER = {"pending": 0, "fail": 1, "processing": 2, "done": 3}
+"""A delivery only moves forward in this order: an acknowledgement of an earlier state (a
+replay arriving late, in any order) leaves the delivery where it is."""
 
 
 class StoreError(Exception):
@@ -233,9 +236,10 @@ class Store(abc.ABC):
 
 
 def next_ack_state(current: str, requested: str, delivery_id: int) -> str:
-    """The ack state machine: `done` is final, anything else may be reported again."""
+    """The ack state machine: forward only (`ACK_ORDER`); `done` is final, and reporting
+    anything else after it is a conflict the recipient should know about."""
     if current == "done":
         if requested == "done":
             return "done"
         raise Conflict(f"delivery {delivery_id} is already acknowledged done")
-    return requested
+    return requested if ACK_ORDER[requested] >= ACK_ORDER[current] else current

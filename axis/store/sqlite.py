@@ -11,11 +11,13 @@ their writers (`BEGIN IMMEDIATE` with a busy timeout), and each process batches 
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from axis.edxml import STATUS, Package
@@ -28,12 +30,27 @@ from axis.store.base import (
     OutboxItem,
     SendOutcome,
     Store,
+    Unavailable,
     next_ack_state,
 )
 from axis.store.sql import SQLITE_STATEMENTS, inbox_counts, outbox_items, unanswered
 from axis.store.sqlite_commit import SqliteCommitter
 
 SQL = SQLITE_STATEMENTS
+log = logging.getLogger("axis.store.sqlite")
+
+
+def _reading(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """A read whose database errors become 503 (JSON) and mark a damaged store."""
+
+    @functools.wraps(method)
+    async def read(self: SqliteStore, *args: Any) -> Any:
+        try:
+            return await method(self, *args)
+        except sqlite3.DatabaseError as error:
+            raise self._failed(error) from None
+
+    return read
 
 
 class SqliteStore(Store):
@@ -48,6 +65,8 @@ class SqliteStore(Store):
         self._writer_conn: sqlite3.Connection | None = None
         self._committer: SqliteCommitter | None = None
         self._on_commit = on_commit
+        self._fault: str | None = None
+        """The first database error that was not a passing lock (a damaged file)."""
 
     # -- connections ---------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -70,11 +89,37 @@ class SqliteStore(Store):
     async def open(self) -> None:
         directory = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(directory, exist_ok=True)
-        conn = self._connect()
-        conn.executescript(SQL.schema)
+        try:
+            conn = self._connect()
+            self._check_integrity(conn)
+            conn.executescript(SQL.schema)
+        except sqlite3.DatabaseError as error:
+            raise Unavailable(f"{self.path}: {error}") from None
         self._writer_conn = conn
         self._committer = SqliteCommitter(conn, on_commit=self._observe,
                                              checkpoint=self._checkpoint)
+
+    def _check_integrity(self, conn: sqlite3.Connection) -> None:
+        """Refuse a damaged file before serving (`PRAGMA quick_check`: every page and index
+        entry well-formed; it reads the whole file once, seconds for gigabytes)."""
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+        lines = [line for row in rows for line in str(row[0]).splitlines()
+                 if line and not line.startswith("***")]
+        if lines != ["ok"]:
+            conn.close()
+            more = f" (and {len(lines) - 1} more problems)" if len(lines) > 1 else ""
+            raise Unavailable(f"{self.path}: integrity check failed: {lines[0]}{more}; restore "
+                              "a backup or repair it (sqlite3 .recover) before serving")
+
+    def _failed(self, error: sqlite3.DatabaseError) -> Unavailable:
+        """The answer to a database error; one that is not a passing lock marks the store
+        damaged, so that /healthz says so until a restart (which checks the file again)."""
+        if not (isinstance(error, sqlite3.OperationalError)
+                and ("locked" in str(error) or "busy" in str(error))):
+            if self._fault is None:
+                log.error("SQLite store %s failed: %s", self.path, error)
+            self._fault = f"{type(error).__name__}: {error}"
+        return Unavailable(f"store failed: {error}")
 
     def _checkpoint(self) -> None:
         """A passive WAL checkpoint on a connection of its own (runs on the helper thread)."""
@@ -101,7 +146,10 @@ class SqliteStore(Store):
 
     async def _write(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         assert self._committer is not None, "store is not open"
-        return await self._committer.submit(fn)
+        try:
+            return await self._committer.submit(fn)
+        except sqlite3.DatabaseError as error:
+            raise self._failed(error) from None
 
     # -- directory -----------------------------------------------------------------------------
     async def put_agency(self, code: str, name: str, secret: str) -> bool:
@@ -124,13 +172,16 @@ class SqliteStore(Store):
 
         return await self._write(put)
 
+    @_reading
     async def get_agency(self, code: str) -> Agency | None:
         row = self._reader().execute(SQL.get_agency, (code,)).fetchone()
         return Agency(*row) if row else None
 
+    @_reading
     async def list_agencies(self, after: str, limit: int) -> list[tuple[str, str]]:
         return self._reader().execute(SQL.list_agencies, (after, limit)).fetchall()
 
+    @_reading
     async def agencies_since(self, updated_after: float) -> list[Agency]:
         rows = self._reader().execute(SQL.agencies_since, (updated_after,)).fetchall()
         return [Agency(*row) for row in rows]
@@ -163,15 +214,21 @@ class SqliteStore(Store):
                                tuple(deliveries))
 
         assert self._committer is not None, "store is not open"
-        return await self._committer.submit(send)  # the hot path: no extra coroutine
+        try:
+            return await self._committer.submit(send)  # the hot path: no extra coroutine
+        except sqlite3.DatabaseError as error:
+            raise self._failed(error) from None
 
+    @_reading
     async def inbox(self, agency: str, kind: str | None, limit: int) -> list[InboxItem]:
         rows = self._reader().execute(*SQL.inbox(agency, kind, limit)).fetchall()
         return [InboxItem(*row) for row in rows]
 
+    @_reading
     async def inbox_count(self, agency: str) -> dict[str, int]:
         return inbox_counts(self._reader().execute(SQL.inbox_count, (agency,)).fetchall())
 
+    @_reading
     async def fetch(self, agency: str, delivery_id: int) -> Fetched | None:
         row = self._reader().execute(SQL.fetch, (delivery_id,)).fetchone()
         if row is None:
@@ -195,6 +252,7 @@ class SqliteStore(Store):
 
         return await self._write(ack)
 
+    @_reading
     async def outbox(self, agency: str, limit: int, before: int | None = None) -> list[OutboxItem]:
         conn = self._reader()
         docs = conn.execute(SQL.outbox_documents,
@@ -206,6 +264,7 @@ class SqliteStore(Store):
                             conn.execute(*SQL.outbox_deliveries(ids)))
 
     # -- operations ----------------------------------------------------------------------------
+    @_reading
     async def stats(self) -> dict[str, int]:
         conn = self._reader()
         pending = conn.execute(SQL.pending_count).fetchone()
@@ -216,7 +275,12 @@ class SqliteStore(Store):
         return {"pending_deliveries": pending[0], "documents": documents[0]}
 
     async def ping(self) -> None:
-        self._reader().execute(SQL.ping).fetchone()
+        if self._fault is not None:
+            raise Unavailable(f"store damaged: {self._fault}")
+        try:
+            self._reader().execute(SQL.ping).fetchone()
+        except sqlite3.DatabaseError as error:
+            raise self._failed(error) from None
 
 
 def _original_outcome(conn: sqlite3.Connection, package: Package) -> SendOutcome:

@@ -75,15 +75,27 @@ async def test_inbox_orders_by_priority_then_age_and_filters_kind(store) -> None
 async def test_delivery_stays_until_acknowledged_done(store) -> None:
     outcome = await store.send(*doc(A, [B], 20))
     delivery = outcome.deliveries[0][0]
+    assert await store.ack(B, delivery, "fail") == "fail"
     assert await store.ack(B, delivery, "processing") == "processing"
     assert [i.state for i in await store.inbox(B, None, 10)] == ["processing"]
-    assert await store.ack(B, delivery, "fail") == "fail"
     assert len(await store.inbox(B, None, 10)) == 1
     assert await store.ack(B, delivery, "done") == "done"
     assert await store.inbox(B, None, 10) == []
     assert await store.ack(B, delivery, "done") == "done"  # repeating done is harmless
     with pytest.raises(Conflict):
         await store.ack(B, delivery, "processing")
+
+
+async def test_a_replayed_acknowledgement_never_moves_a_delivery_backwards(store) -> None:
+    """A replayed `fail` moved a delivery from processing back to fail; replays in any order
+    now leave it at the furthest state reported (pending < fail < processing < done)."""
+    outcome = await store.send(*doc(A, [B], 22))
+    delivery = outcome.deliveries[0][0]
+    assert await store.ack(B, delivery, "processing") == "processing"
+    assert await store.ack(B, delivery, "fail") == "processing"
+    assert [i.state for i in await store.inbox(B, None, 10)] == ["processing"]
+    assert await store.ack(B, delivery, "processing") == "processing"
+    assert await store.ack(B, delivery, "done") == "done"
 
 
 async def test_only_the_recipient_can_acknowledge(store) -> None:

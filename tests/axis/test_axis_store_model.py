@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from axis import edxml, packages
-from axis.store.base import Conflict, NotFound
+from axis.store.base import ACK_ORDER, Conflict, NotFound
 from tests.axis.conftest import STORE_KINDS, postgres_url_or_skip
 
 CODES = ("A1", "B2", "C3", "D4")
@@ -80,8 +80,9 @@ async def run_program(store, program) -> None:
                 with pytest.raises(Conflict):
                     await store.ack(agency, delivery, state)
             else:
-                assert await store.ack(agency, delivery, state) == state
-                expected["state"] = state
+                forward = ACK_ORDER[state] >= ACK_ORDER[expected["state"]]
+                expected["state"] = state if forward else expected["state"]
+                assert await store.ack(agency, delivery, state) == expected["state"]
     for code in CODES:
         pending = [d for d in model.order if model.deliveries[d]["recipient"] == code
                    and model.deliveries[d]["state"] != "done"]

@@ -1,0 +1,181 @@
+"""What an outside attack run found, each against a real axis process on loopback: big packages
+must not stall the server, oversized headers and slow senders are cut off, and a poll whose
+client went away does not hold memory.
+
+Every test here bounds its own time and stops the server it started.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import httpx
+import pytest
+
+from axis import packages, signing
+from tests.axis.server_process import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+A, B = "000.00.00.G22", "000.00.00.H41"
+
+
+def secret(code: str) -> str:
+    return f"secret-{code}-0123456789"
+
+
+@pytest.fixture
+def server(tmp_path):
+    directory = tmp_path / "systems.json"
+    directory.write_text(json.dumps([{"code": c, "name": c, "secret": secret(c)}
+                                     for c in (A, B)]))
+    with ServerProcess(str(tmp_path / "axis.db"), directory=str(directory)) as running:
+        yield running
+
+
+def post_signed(url: str, agency: str, body: bytes, timeout: float = 60) -> int:
+    headers = signing.sign_headers(agency, secret(agency), "POST", "/v1/documents", body)
+    headers["Content-Type"] = "application/xml"
+    return httpx.post(url + "/v1/documents", content=body, headers=headers,
+                      timeout=timeout).status_code
+
+
+def raw(server: ServerProcess) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    return sock
+
+
+def read_answer(sock: socket.socket, timeout: float) -> bytes:
+    """Everything the server sends until it closes the connection (or `timeout` passes)."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except (TimeoutError, ConnectionResetError):
+        pass
+    return data
+
+
+def test_an_oversized_header_gets_431_at_once(server) -> None:
+    """A 64 MiB header was read in full (2.8 s of a stalled server); now the first read past
+    the limit is answered."""
+    sock = raw(server)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: axis\r\nX-Padding: ")
+    sent, answered = 0, b""
+    sock.settimeout(0.05)
+    chunk = b"a" * 65536
+    try:
+        while sent < 64 * 1024 * 1024:
+            sock.sendall(chunk)
+            sent += len(chunk)
+            try:
+                answered = sock.recv(65536)
+            except TimeoutError:
+                continue
+            break
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    answered += read_answer(sock, 2.0)
+    sock.close()
+    assert answered.startswith(b"HTTP/1.1 431"), answered[:100]
+    assert b'"error"' in answered
+    assert sent <= 4 * 1024 * 1024  # cut off within a few reads, not after 64 MiB
+    assert httpx.get(server.url + "/healthz", timeout=2).status_code == 200
+
+
+@pytest.fixture
+def slow_server(tmp_path):
+    directory = tmp_path / "systems.json"
+    directory.write_text(json.dumps([{"code": c, "name": c, "secret": secret(c)}
+                                     for c in (A, B)]))
+    with ServerProcess(str(tmp_path / "axis.db"), "--header-timeout", "1", "--body-timeout",
+                       "1", directory=str(directory)) as running:
+        yield running
+
+
+def drip(sock: socket.socket, data: bytes, seconds: float) -> bytes:
+    """Send `data` a byte every 0.25 s for at most `seconds`; what the server answered."""
+    sock.settimeout(0.25)
+    answered = b""
+    deadline = time.monotonic() + seconds
+    for byte in data:
+        if time.monotonic() > deadline:
+            break
+        try:
+            sock.sendall(bytes([byte]))
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        try:
+            answered += sock.recv(65536)
+            if answered:
+                break
+        except TimeoutError:
+            continue
+    return answered + read_answer(sock, 1.0)
+
+
+def test_headers_sent_a_byte_at_a_time_time_out(slow_server) -> None:
+    sock = raw(slow_server)
+    started = time.monotonic()
+    answered = drip(sock, b"GET /healthz HTTP/1.1\r\nHost: axis\r\nX-Slow: " + b"a" * 100, 6.0)
+    sock.close()
+    assert answered.startswith(b"HTTP/1.1 408"), answered[:100]
+    assert time.monotonic() - started < 4.0
+
+
+def test_a_connection_that_sends_nothing_is_closed(slow_server) -> None:
+    sock = raw(slow_server)
+    started = time.monotonic()
+    answered = read_answer(sock, 5.0)
+    sock.close()
+    assert answered.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 4.0
+
+
+def test_a_body_sent_a_byte_at_a_time_times_out(slow_server) -> None:
+    body = packages.document(A, [B], "A,slow")
+    headers = signing.sign_headers(A, secret(A), "POST", "/v1/documents", body)
+    head = ("POST /v1/documents HTTP/1.1\r\nHost: axis\r\nContent-Type: application/xml\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+    sock = raw(slow_server)
+    sock.sendall(head)
+    started = time.monotonic()
+    answered = drip(sock, body, 6.0)
+    sock.close()
+    assert answered.startswith(b"HTTP/1.1 408"), answered[:100]
+    assert b"body" in answered and time.monotonic() - started < 4.0
+
+
+def waiting_polls(server: ServerProcess) -> float:
+    text = httpx.get(server.url + "/metrics", timeout=5).text
+    for line in text.splitlines():
+        if line.startswith("axis_long_polls_waiting "):
+            return float(line.split()[1])
+    raise AssertionError("no axis_long_polls_waiting gauge")
+
+
+def test_abandoned_long_polls_are_dropped_when_their_clients_go_away(server) -> None:
+    """5,000 polls opened and abandoned held 76 MiB for a minute; here 200 are abandoned and
+    the axis lets go of them at once, not at their 30 s deadline."""
+    target = "/v1/inbox?wait=30"
+    socks = []
+    for _ in range(200):
+        headers = signing.sign_headers(B, secret(B), "GET", target)
+        sock = raw(server)
+        sock.sendall((f"GET {target} HTTP/1.1\r\nHost: axis\r\n"
+                      + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+                      + "\r\n").encode())
+        socks.append(sock)
+    deadline = time.monotonic() + 15
+    while waiting_polls(server) < 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert waiting_polls(server) == 200
+    for sock in socks:
+        sock.close()
+    deadline = time.monotonic() + 5
+    while waiting_polls(server) > 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert waiting_polls(server) == 0
