@@ -104,16 +104,14 @@ def settings_of(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from lienthong import results
-    from lienthong.commands.sim_options import sim_overrides
+    from lienthong.commands.sim_options import sim_input_checked, sim_overrides
     from lienthong.commands.sweep_cmd import parse_vary
     from lienthong.executors import make_executor
     from lienthong.frontier import output
     from lienthong.frontier.progress import Progress, duration
     from lienthong.frontier.search import FrontierSearch, PointRun
     from lienthong.scenario import load_scenario
-    from sim.checks import problems
-    from sim.inputs import SimInput
-    from sim.replications import build, default_jobs
+    from sim.replications import default_jobs
 
     key, values = parse_vary(args.vary)
     if len(set(values)) != len(values):
@@ -123,19 +121,12 @@ def run(args: argparse.Namespace) -> int:
     base = load_scenario(args.scenario, common)
     points = []
     for value in values:
-        s = load_scenario(args.scenario, [*common, f"{key}={value}"]).scenario
-        if not s.delivery.acknowledge:
+        loaded = load_scenario(args.scenario, [*common, f"{key}={value}"])
+        if not loaded.scenario.delivery.acknowledge:
             raise UserError(f"{args.scenario}: delivery.acknowledge is false: the SLA "
                             "(delivered and acknowledged within the legal window) cannot be "
                             "measured; add --set delivery.acknowledge=true")
-        inp = SimInput.of(s)
-        try:
-            found = problems(inp, build(inp))
-        except ValueError as error:
-            raise UserError(f"{args.scenario}: {key}={value}: {error}") from None
-        if found:
-            raise UserError(f"{args.scenario}: {key}={value}: {'; '.join(found)}")
-        points.append(inp)
+        points.append(sim_input_checked(loaded, f"{args.scenario}: {key}={value}"))
     jobs = args.jobs or default_jobs()
     progress = Progress(args.quiet)
     with make_executor(args.executor, jobs, args.scheduler) as executor:

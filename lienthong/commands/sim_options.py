@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from lienthong.errors import UserError
 
@@ -52,3 +53,20 @@ def sim_overrides(args: argparse.Namespace) -> list[str]:
 
 def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", type=Path, help=SCENARIO_HELP)
+
+
+def sim_input_checked(loaded: Any, where: str) -> Any:
+    """The simulator's input for a loaded scenario, with every cross-reference problem (agency
+    codes, axis names, horizon) in one line naming `where` (file, and the varied key=value)."""
+    from sim.checks import problems
+    from sim.inputs import SimInput
+    from sim.replications import build
+
+    inp = SimInput.of(loaded.scenario)
+    try:
+        found = problems(inp, build(inp))
+    except ValueError as error:
+        raise UserError(f"{where}: {error}") from None
+    if found:
+        raise UserError(f"{where}: {'; '.join(found)}")
+    return inp

@@ -7,7 +7,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lienthong.commands.sim_options import add_scenario_argument, add_sim_options, sim_overrides
+from lienthong.commands.sim_options import (
+    add_scenario_argument,
+    add_sim_options,
+    sim_input_checked,
+    sim_overrides,
+)
 from lienthong.errors import UserError
 from lienthong.executors import add_executor_options
 
@@ -49,9 +54,8 @@ def run(args: argparse.Namespace) -> int:
     from lienthong.progress import progress
     from lienthong.runs import run_points
     from lienthong.scenario import load_scenario
-    from sim.checks import problems
     from sim.inputs import SimInput
-    from sim.replications import build, default_jobs
+    from sim.replications import default_jobs
 
     key, values = parse_vary(args.vary)
     common = sim_overrides(args)
@@ -60,14 +64,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = None
     for value in values:
         loaded = load_scenario(args.scenario, [*common, f"{key}={value}"])
-        inp = SimInput.of(loaded.scenario)
-        try:
-            found = problems(inp, build(inp))
-        except ValueError as error:
-            raise UserError(f"{args.scenario}: {key}={value}: {error}") from None
-        if found:
-            raise UserError(f"{args.scenario}: {key}={value}: {'; '.join(found)}")
-        points.append(inp)
+        points.append(sim_input_checked(loaded, f"{args.scenario}: {key}={value}"))
     assert loaded is not None
     replications = loaded.scenario.simulation.replications
     jobs = args.jobs or min(default_jobs(), len(points) * replications)
