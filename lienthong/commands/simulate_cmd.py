@@ -7,7 +7,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lienthong.commands.sim_options import add_scenario_argument, add_sim_options, sim_overrides
+from lienthong.commands.sim_options import (
+    add_scenario_argument,
+    add_sim_options,
+    sim_input_checked,
+    sim_overrides,
+)
 from lienthong.errors import UserError
 
 if TYPE_CHECKING:
@@ -40,26 +45,19 @@ def run(args: argparse.Namespace) -> int:
     from lienthong import results
     from lienthong.progress import progress
     from lienthong.scenario import load_scenario
-    from sim.checks import problems
-    from sim.inputs import SimInput, SimInputError
-    from sim.replications import build, default_jobs, run_replications
+    from sim.inputs import SimInputError
+    from sim.replications import default_jobs, run_replications
 
     overrides = sim_overrides(args)
     loaded = load_scenario(args.scenario, overrides)
     scenario = loaded.scenario
     out = args.out or results.default_run_dir(Path("results"), scenario.name, "simulation")
-    inp = SimInput.of(scenario)
+    inp = sim_input_checked(loaded, str(args.scenario))
     replications = scenario.simulation.replications
     jobs = args.jobs or min(default_jobs(), replications)
 
     say = progress(args.quiet)
 
-    try:  # check what only the topology can (agency codes, axis names, horizon) before writing
-        found = problems(inp, build(inp))
-    except ValueError as error:
-        raise UserError(f"{args.scenario}: {error}") from None
-    if found:
-        raise UserError(f"{args.scenario}: {'; '.join(found)}")
     run_dir = results.prepare_run_dir(out)
     say(f"simulating {scenario.name}: {replications} replication(s), {jobs} process(es), "
         f"seed {scenario.seed}; writing {run_dir}")
