@@ -16,19 +16,31 @@ one window with its request rates, mean server times, throughput and CPU.
   rates. The reference axis does not relay, so `relay` is the cost of a `send` (a relayed
   package is stored and forwarded like a sent one) unless the axis reports a `relay` operation.
   One package-size distribution gives no per-KB part: `per_kb_ms` is 0.
+- **Knee.** A window *keeps up* when the backlog (deliveries accepted and not yet fetched, from
+  the load test's ledger) grows by no more than `BACKLOG_SLACK` of the offered deliveries per
+  second across it (a Theil-Sen slope over its seconds, robust to the axis's brief stalls), or
+  ends no higher than the deliveries that normally wait for their recipients' polls (at the
+  start of a run the backlog fills up to that level: not a queue).
+  The knee is the last window
+  that kept up before the first that did not; the first that did not brackets it from above.
+  Windows past the knee say little about capacity: an overloaded step delivers backlog from
+  earlier steps (more than it could sustain) or collapses as clients' requests pile up (less),
+  which is why the window that delivered most is *not* the knee. Steps must be long enough for
+  a backlog to show (`lienthong validate` uses 30 s) and fine near the knee.
+- **Capacity**: the deliveries per second of the knee window, over the deliveries per document:
+  documents per second the axis was shown to carry (a lower bound within one step).
 - **Effective parallelism** P: in each window, `work = sum(rate x cost)` is the number of
-  requests in service by Little's law at light-load service times. Below the knee it follows the
-  load; at the knee it stops growing: the axis cannot hold more requests in service at once.
-  P is the work of the window with the highest throughput. The simulator gets
-  `workers = round(P)` and every cost multiplied by `workers / P`, so that its capacity is the
-  measured one. When the load never reached the knee (the last window still kept up with its
-  offered load), P is unknown: the costs are left as measured and `workers` as given.
-- **Capacity**: the deliveries per second of the window that delivered most, over the
-  deliveries per document: documents per second the axis can carry (what it accepted in that
-  window may be more: the rest piles up).
-- **CPU**: the axis's CPU (cores) against its request rate across windows, a least-squares line
-  `cpu = baseline + per_request x requests/s`, with which the simulator's predicted request rate
-  becomes a predicted CPU (`lienthong validate`).
+  requests in service by Little's law at light-load service times. P is the work of the knee
+  window: the simulator gets `workers = round(P)` and every cost multiplied by `workers / P`,
+  so that its capacity is the measured one. When the load never reached the knee (the last
+  window still kept up), P is unknown: the costs are left as measured and `workers` as given.
+- **CPU**: the axis's CPU (cores) against its request rate across the windows that kept up (a
+  window past the knee spends CPU on requests that pile up, and batches its commits more), a
+  least-squares line `cpu = baseline + per_request x requests/s`, with which the simulator's
+  predicted request rate becomes a predicted CPU (`lienthong validate`).
+- **Commits** (when the axis reports them): per window, group commits per second, their mean
+  time and the writes each carried; at light load a commit carries about one write, near the
+  knee many: the commit's fixed time is shared.
 """
 
 from __future__ import annotations
@@ -52,8 +64,18 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 """Simulator operation -> the axis's `operation` labels that make it up."""
 OPERATIONS = ("send", "relay", "poll", "fetch", "ack", "status")
-KEEP_UP = 0.9
-"""A window keeps up when it delivers at least this share of what was offered in it."""
+WRITES = ("send", "send_status", "ack", "relay")
+"""The axis's labels of requests answered only after a group commit."""
+BACKLOG_SLACK = 0.05
+"""A window keeps up when its backlog grows by at most this share of the offered deliveries
+per second (or `BACKLOG_FLOOR` per second, for light windows where a few deliveries in flight
+are noise). The backlog, counted by the ledger, is the direct measure; the ratio of delivered
+to offered is not, as the offered deliveries are sends x the run's mean recipients."""
+BACKLOG_FLOOR = 2.0
+PIPELINE_FLOOR = 10.0
+"""A window falls behind only if, besides, its backlog ends above the deliveries that normally
+wait for their recipients' polls (2 x offered/s x the poll interval, plus this many): at the
+start of a run the backlog fills up to that level, which is not a queue."""
 
 
 @dataclass
@@ -72,11 +94,19 @@ class Window:
     axis_cpu_wait: float | None
     generator_cpu: float | None
     ops: dict[str, dict[str, float]]
+    backlog_growth_per_s: float = 0.0
+    """Theil-Sen slope of the backlog across the window (deliveries per second)."""
+    backlog_end: float = 0.0
+    """Median backlog over the window's last quarter."""
+    poll_interval_s: float = 0.0
+    commits: dict[str, float] | None = None
     work: float = 0.0
 
     @property
     def keeps_up(self) -> bool:
-        return self.delivered_per_s >= KEEP_UP * self.offered_deliveries_per_s
+        allowed = max(BACKLOG_SLACK * self.offered_deliveries_per_s, BACKLOG_FLOOR)
+        pipeline = 2.0 * self.offered_deliveries_per_s * self.poll_interval_s + PIPELINE_FLOOR
+        return self.backlog_growth_per_s <= allowed or self.backlog_end <= pipeline
 
 
 @dataclass
@@ -93,6 +123,7 @@ class Calibration:
     effective_parallelism: float | None
     knee_reached: bool
     knee: dict[str, Any]
+    """The last window that kept up before the first that did not (`above`: that one)."""
     cpu_baseline_cores: float
     cpu_per_request_ms: float
     deliveries_per_document: float
@@ -101,6 +132,9 @@ class Calibration:
     windows: list[dict[str, Any]] = field(default_factory=list)
     cpu_pinning: dict[str, list[int]] | None = None
     generator_note: str = ""
+    signed: bool = False
+    """Every package was signed with the run's throw-away CA (`signing-ca.pem` in the run), which
+    the bundled axis trusted (`--trust-ca`), so it verified every signature it received."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,6 +176,8 @@ def windows_of(run: Path) -> tuple[list[Window], dict[str, Any]]:
     per_doc = rec["deliveries"]["edoc"] / documents if documents else 1.0
     timeline = raw["timeline"]
     base = int(start)
+    poll = float(settings.get("poll_interval_s") or 0.0) if settings.get("mode") == "poll" \
+        else 0.0
     result = []
     for index, begin, end in edges:
         probe = window(samples, begin + settle, end)
@@ -153,13 +189,48 @@ def windows_of(run: Path) -> tuple[list[Window], dict[str, Any]]:
         delivered = sum(r["delivered_per_s"] for r in rows) / span
         multiplier = 1.0 + index * float(shape.get("increase", 0.0))
         ops = {op: v for op, v in probe["ops"].items() if op != "metrics"}
+        backlog = [(float(r["second"]), float(r.get("backlog", 0))) for r in rows]
+        growth = robust_slope(backlog)
+        end_backlog = statistics.median(
+            [b for _, b in backlog[-max(1, len(backlog) // 4):]]) if backlog else 0.0
         result.append(Window(index, multiplier, begin + settle, end, sent, sent * per_doc,
                              delivered, sum(v["rate_per_s"] for v in ops.values()),
                              probe["axis_cpu"], probe.get("axis_cpu_wait"),
-                             probe["generator_cpu"], ops))
+                             probe["generator_cpu"], ops, growth, end_backlog, poll,
+                             probe.get("commits")))
     if not result:
         raise UserError(f"{run}/probe.json: no samples inside the sending phase")
     return result, raw
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of y over x (0 with fewer than two distinct x)."""
+    if len(points) < 2:
+        return 0.0
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    if max(xs) - min(xs) < 1e-9:
+        return 0.0
+    return statistics.covariance(xs, ys) / statistics.variance(xs)
+
+
+def robust_slope(points: list[tuple[float, float]]) -> float:
+    """Theil-Sen slope: the median of the slopes between every two points. The reference axis
+    stalls for a second now and then (a WAL checkpoint, a collection) and its backlog jumps and
+    falls back; a least-squares slope follows a jump at a window's edge, the median does not."""
+    slopes = [(y2 - y1) / (x2 - x1) for i, (x1, y1) in enumerate(points)
+              for x2, y2 in points[i + 1:] if x2 != x1]
+    return statistics.median(slopes) if slopes else 0.0
+
+
+def knee_of(windows: list[Window]) -> tuple[Window, Window | None]:
+    """(the knee: the last window that kept up before the first that did not, that first one or
+    None when every window kept up). Refuses a run whose first window already fell behind."""
+    above = next((w for w in windows if not w.keeps_up), None)
+    kept = [w for w in windows if w.keeps_up and (above is None or w.index < above.index)]
+    if not kept:
+        raise UserError("the first step of the load test already fell behind (its backlog grew):"
+                        " the knee is below it; start lower (a smaller demand.scale)")
+    return kept[-1], above
 
 
 def _label_costs(windows: list[Window]) -> dict[str, tuple[float, int]]:
@@ -202,6 +273,38 @@ def _costs(windows: list[Window], labels: dict[str, tuple[float, int]]
     return costs, source
 
 
+def _commit_line(windows: list[Window]) -> tuple[float, float] | None:
+    """(fixed seconds, seconds per write) of a group commit: a least-squares line of the mean
+    commit time against the mean writes per commit across the windows that kept up (None when
+    the axis reports no commits)."""
+    points = [(w.commits["mean_batch"], w.commits["mean_s"]) for w in windows
+              if w.commits and w.keeps_up]
+    if not points:
+        return None
+    per_write = max(_slope(points), 0.0)
+    mean_batch = statistics.fmean(x for x, _ in points)
+    fixed = statistics.fmean(y for _, y in points) - per_write * mean_batch
+    if fixed < 0.0:  # the line would say a commit costs nothing: keep it through the origin
+        per_write = sum(x * y for x, y in points) / sum(x * x for x, _ in points)
+        fixed = 0.0
+    return fixed, per_write
+
+
+def _worker_part(labels: dict[str, tuple[float, int]], windows: list[Window]
+                 ) -> dict[str, tuple[float, int]]:
+    """Each write label's server time less the commit it waited for in its light window (the
+    rest is what its worker spends: parsing, checking the signature, the statements)."""
+    by_index = {w.index: w for w in windows}
+    result = dict(labels)
+    for name in WRITES:
+        if name in labels:
+            mean, index = labels[name]
+            commits = by_index[index].commits
+            if commits:
+                result[name] = (max(mean - commits["mean_s"], 0.0), index)
+    return result
+
+
 def _work(w: Window, labels: dict[str, tuple[float, int]]) -> float:
     """Requests in service at light-load service times (Little's law), in the window."""
     names = {name for group in LABELS.values() for name in group}
@@ -224,8 +327,11 @@ def _cpu_line(windows: list[Window]) -> tuple[float, float]:
     return max(statistics.fmean(ys) - slope * statistics.fmean(xs), 0.0), slope
 
 
-def calibrate(run: Path, workers: int | None = None) -> Calibration:
-    """Costs, effective parallelism and the `[axis]` section from one load-test run."""
+def calibrate(run: Path, workers: int | None = None, commit_stage: bool = True
+              ) -> Calibration:
+    """Costs, effective parallelism and the `[axis]` section from one load-test run; with
+    `commit_stage` (and commits in the probe) the group commit is a stage of its own and the
+    writes' costs are their workers' part."""
     import datetime as dt
 
     from lienthong import __version__
@@ -238,11 +344,17 @@ def calibrate(run: Path, workers: int | None = None) -> Calibration:
                         "measures a real axis)")
     windows, raw = windows_of(run)
     labels = _label_costs(windows)
+    commit = _commit_line(windows) if commit_stage else None
+    if commit is not None:
+        labels = _worker_part(labels, windows)
     costs, source = _costs(windows, labels)
+    if commit is not None:
+        for operation in ("send", "status", "ack"):
+            source[operation] += ", less the mean commit time there"
     for w in windows:
         w.work = _work(w, labels)
-    knee_window = max(windows, key=lambda w: w.delivered_per_s)
-    reached = not windows[-1].keeps_up and len(windows) > 1
+    knee_window, above = knee_of(windows)
+    reached = above is not None
     parallelism = knee_window.work if reached else None
     if parallelism is not None:
         slots = max(1, round(parallelism))
@@ -254,6 +366,8 @@ def calibrate(run: Path, workers: int | None = None) -> Calibration:
     axis: dict[str, Any] = {"workers": slots}
     for operation in OPERATIONS:
         axis[operation] = {"fixed_ms": costs[operation] * scale * 1000.0, "per_kb_ms": 0.0}
+    if commit is not None:
+        axis["commit"] = {"fixed_ms": commit[0] * 1000.0, "per_write_ms": commit[1] * 1000.0}
     baseline, per_request = _cpu_line(windows)
     pinning = summary.cpu_pinning
     generator = knee_window.generator_cpu
@@ -280,12 +394,18 @@ def calibrate(run: Path, workers: int | None = None) -> Calibration:
               "deliveries_per_s": knee_window.delivered_per_s,
               "axis_cpu": knee_window.axis_cpu, "axis_cpu_wait": knee_window.axis_cpu_wait,
               "generator_cpu": knee_window.generator_cpu,
-              "work": knee_window.work},
+              "work": knee_window.work, "commits": knee_window.commits,
+              "above": None if above is None else {
+                  "step": above.index, "multiplier": above.multiplier,
+                  "deliveries_per_s": above.delivered_per_s,
+                  "offered_deliveries_per_s": above.offered_deliveries_per_s,
+                  "backlog_growth_per_s": above.backlog_growth_per_s}},
         cpu_baseline_cores=baseline, cpu_per_request_ms=per_request * 1000.0,
         deliveries_per_document=per_document,
         nominal_send_rate=float(raw["settings"].get("nominal_send_rate") or 0.0),
         axis=axis, windows=[{**asdict(w), "keeps_up": w.keeps_up} for w in windows],
-        cpu_pinning=pinning, generator_note=note)
+        cpu_pinning=pinning, generator_note=note,
+        signed=summary.bundled_axis and (run / "signing-ca.pem").is_file())
 
 
 def predicted_cpu(calibration: Calibration | dict[str, Any], requests_per_s: float) -> float:
@@ -304,11 +424,24 @@ def describe(c: Calibration) -> str:
         lines.append(f"  step {w['index']:>2} x{w['multiplier']:<5g} sent {w['sent_per_s']:7.1f}"
                      f"/s delivered {w['delivered_per_s']:7.1f}/s of "
                      f"{w['offered_deliveries_per_s']:7.1f} requests {w['requests_per_s']:7.1f}/s"
-                     f" in service {w['work']:5.2f} CPU axis {cpu}{wait} generator {gen}")
+                     f" backlog {w['backlog_growth_per_s']:+6.1f}/s in service {w['work']:5.2f}"
+                     f" CPU axis {cpu}{wait} generator {gen}"
+                     f"{'' if w['keeps_up'] else '  FELL BEHIND'}")
     lines.append("  costs (ms): " + ", ".join(f"{op} {c.costs_ms[op]:.3f}" for op in OPERATIONS))
+    lines.append("  packages signed with the run's throw-away CA, verified by the axis (--trust-ca)"
+                 if c.signed else "  packages not signed (or not verified by the axis)")
+    commit = c.axis.get("commit")
+    if commit:
+        lines.append(f"  group commit: {commit['fixed_ms']:.3f} ms + {commit['per_write_ms']:.4f}"
+                     " ms per write (a stage of its own; the writes' costs above are their "
+                     "workers' part)")
     if c.knee_reached:
-        lines.append(f"  knee at step {c.knee['step']}: {c.knee['deliveries_per_s']:.1f} "
-                     f"deliveries/s ({c.knee['documents_per_s']:.1f} documents/s); effective "
+        above = c.knee["above"]
+        lines.append(f"  knee at step {c.knee['step']} (the last that kept up; step "
+                     f"{above['step']} fell behind, delivering {above['deliveries_per_s']:.1f}/s "
+                     f"of {above['offered_deliveries_per_s']:.1f}): "
+                     f"{c.knee['deliveries_per_s']:.1f} deliveries/s "
+                     f"({c.knee['documents_per_s']:.1f} documents/s); effective "
                      f"parallelism {c.effective_parallelism:.2f} -> workers "
                      f"{c.axis['workers']}")
     else:
@@ -334,6 +467,8 @@ def to_toml(c: Calibration, command: str = "", machine: str = "") -> str:
     lines.append(f"# date: {c.created}; lienthong {c.lienthong_version}; run {c.run}")
     if machine:
         lines.append(f"# machine: {machine}")
+    lines.append("# signatures: every package signed, verified by the axis (--trust-ca)"
+                 if c.signed else "# signatures: none verified")
     if c.cpu_pinning:
         lines.append(f"# cores: axis {c.cpu_pinning['axis']}, generator "
                      f"{c.cpu_pinning['generator']}")
@@ -351,6 +486,10 @@ def to_toml(c: Calibration, command: str = "", machine: str = "") -> str:
         cost = c.axis[operation]
         lines += ["", f"[axis.{operation}]", f"fixed_ms = {cost['fixed_ms']:.4f}",
                   f"per_kb_ms = {cost['per_kb_ms']:.4f}"]
+    commit = c.axis.get("commit")
+    if commit:
+        lines += ["", "[axis.commit]", f"fixed_ms = {commit['fixed_ms']:.4f}",
+                  f"per_write_ms = {commit['per_write_ms']:.4f}"]
     return "\n".join(lines) + "\n"
 
 
@@ -361,4 +500,7 @@ def overrides(c: Calibration | dict[str, Any]) -> list[str]:
     for operation in OPERATIONS:
         for key in ("fixed_ms", "per_kb_ms"):
             items.append(f"axis.{operation}.{key}={axis[operation][key]:.6f}")
+    if axis.get("commit"):
+        items += [f"axis.commit.{key}={axis['commit'][key]:.6f}"
+                  for key in ("fixed_ms", "per_write_ms")]
     return items

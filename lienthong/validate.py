@@ -4,13 +4,17 @@ measurements of the reference axis, near saturation as well as at light load.
 1. **Knee.** A load test steps the scenario's rate up (`[loadtest.shape] kind = "step"`) with
    the axis and the generator on their own cores; `lienthong.calibrate` derives each
    operation's cost, the axis's effective parallelism and its capacity (the throughput of the
-   step that delivered most, in documents per second).
+   last step that kept up, in documents per second).
 2. **Levels.** For each level (a fraction of that capacity) a constant-rate load test, and a
    simulation of the same scenario at the same rate with the calibrated `[axis]`.
 3. **Table.** Measured and predicted throughput (deliveries fetched per second), utilisation
    (the axis's CPU in cores: measured by the probe; predicted from the simulated request rate
    by the calibrated CPU line), mean and 95th-percentile end-to-end latency, and the relative
    error of each; `validation.json` holds the rows.
+4. **Without the commit stage.** When the calibration has a group-commit stage (the axis
+   reported its commits), every level is simulated a second time with the same measurement
+   calibrated without it (each write's whole server time on a worker, M/G/c), and that table is
+   written beside (`validation-without-commit-stage.json`): what the stage changes, shown.
 
 The load test drives one reference axis, so the scenario must put every agency it plays on one
 axis (as `scenarios/validation/axis-loop.toml` does); a scenario whose simulation loads several
@@ -30,6 +34,7 @@ from typing import Any
 from lienthong.errors import UserError
 
 FIELDS = ("throughput_per_s", "utilization", "latency_mean_s", "latency_p95_s")
+PLAIN_FILE = "validation-without-commit-stage.json"
 GOALS = {"throughput_per_s": 0.10, "utilization": 0.10, "latency_mean_s": 0.20}
 """Relative error allowed at every level up to 0.85 (Palladio/Descartes-style accuracy)."""
 
@@ -41,9 +46,9 @@ class Plan:
     scenario: str
     out: Path
     levels: list[float] = field(default_factory=lambda: [0.3, 0.6, 0.85])
-    step_s: float = 15.0
-    steps: int = 11
-    increase: float = 2.0
+    step_s: float = 30.0
+    steps: int = 16
+    increase: float = 1.0
     level_s: float = 60.0
     overrides: list[str] = field(default_factory=list)
     replications: int | None = None
@@ -184,10 +189,23 @@ def run(plan: Plan, lienthong: Lienthong, say: Callable[[str], None] = print
     data = calibration.to_json()
     (plan.out / "calibration.json").write_text(json.dumps(data, indent=1))
     if not calibration.knee_reached:
-        say("validate: warning: the knee was not reached; levels are fractions of the highest "
-            "throughput measured, a lower bound of the capacity")
+        say("validate: warning: the knee was not reached; levels are fractions of the last "
+            "step's throughput, a lower bound of the capacity")
     axis_sets = [arg for item in overrides(calibration) for arg in ("--set", item)]
-    rows = []
+
+    def simulate(out: Path, extra: list[str], what: str) -> None:
+        sim = ["simulate", plan.scenario, "--out", str(out), "--quiet", "--no-plots", *sets,
+               *extra]
+        if plan.replications:
+            sim += ["--replications", str(plan.replications)]
+        call(sim, what)
+
+    # the same measurement without the commit stage (each write's whole server time on its
+    # worker): the model before the stage, simulated beside it to show what the stage changes
+    plain = calibrate(knee, commit_stage=False) if "commit" in calibration.axis else None
+    plain_sets = [] if plain is None else [
+        arg for item in overrides(plain) for arg in ("--set", item)]
+    rows, plain_rows = [], []
     for level in plan.levels:
         scale = level_scale(level, data, loaded.scenario.demand.scale)
         where = plan.out / f"level-{level:g}"
@@ -196,12 +214,18 @@ def run(plan: Plan, lienthong: Lienthong, say: Callable[[str], None] = print
         call(["loadtest", plan.scenario, "--out", str(where / "loadtest"), "--run-time",
               f"{plan.level_s:g}", *pin, *load_sets, "--set", "loadtest.shape=constant",
               *scale_set], f"the load test at level {level:g}")
-        sim = ["simulate", plan.scenario, "--out", str(where / "simulation"), "--quiet",
-               "--no-plots", *sets, *axis_sets, *scale_set]
-        if plan.replications:
-            sim += ["--replications", str(plan.replications)]
-        call(sim, f"the simulation at level {level:g}")
-        rows.append(row(level, measured_figures(where / "loadtest"),
-                        predicted_figures(where / "simulation", data)))
+        simulate(where / "simulation", [*axis_sets, *scale_set],
+                 f"the simulation at level {level:g}")
+        measured = measured_figures(where / "loadtest")
+        rows.append(row(level, measured, predicted_figures(where / "simulation", data)))
+        if plain is not None:
+            simulate(where / "simulation-without-commit-stage", [*plain_sets, *scale_set],
+                     f"the simulation without commit stage at level {level:g}")
+            plain_rows.append(row(level, measured, predicted_figures(
+                where / "simulation-without-commit-stage", plain.to_json())))
     (plan.out / "validation.json").write_text(json.dumps(rows, indent=1) + "\n")
+    if plain_rows:
+        (plan.out / PLAIN_FILE).write_text(json.dumps(plain_rows, indent=1) + "\n")
+        say("validate: without the commit stage (each write's whole server time on a worker; "
+            f"{PLAIN_FILE}):\n" + table(plain_rows))
     return rows

@@ -11,10 +11,13 @@ the runner reads, once per `interval_s`:
   Linux): on a shared machine, a knee where the axis waited for the CPU more than it used it is
   the neighbours' knee, not the axis's;
 - the axis's own Prometheus counters per operation (`axis_request_seconds` count and sum), read
-  with prometheus_client's parser.
+  with prometheus_client's parser, and of its group commits (`axis_store_commit_seconds` count
+  and sum, `axis_store_commit_batch_size` sum): how long a commit takes and how many writes it
+  carries, step by step, which is what a model of the commit stage needs.
 
 The samples go to `probe.json` in the run directory: a list of `{"t": unix time, "axis_cpu_s":
-..., "axis_cpu_wait_s": ..., "generator_cpu_s": ..., "ops": {op: [count, sum_s]}}`.
+..., "axis_cpu_wait_s": ..., "generator_cpu_s": ..., "ops": {op: [count, sum_s]},
+"commits": [count, sum_s, writes]}`.
 `window` turns two instants into rates. The scrape is one small request a second, which the
 axis serves like any other (it shows as operation "metrics").
 """
@@ -34,6 +37,8 @@ from loadtest.directory import scrape_metrics
 
 PROBE_FILE = "probe.json"
 LATENCY_METRIC = "axis_request_seconds"
+COMMIT_METRIC = "axis_store_commit_seconds"
+BATCH_METRIC = "axis_store_commit_batch_size"
 
 
 def tree_cpu_seconds(pid: int | None) -> float | None:
@@ -96,6 +101,22 @@ def operation_counters(text: str) -> dict[str, list[float]]:
     return ops
 
 
+def commit_counters(text: str) -> list[float] | None:
+    """[group commits, seconds they took, writes they carried] from a Prometheus exposition
+    (None when the target does not report its commits)."""
+    found: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name not in (COMMIT_METRIC, BATCH_METRIC):
+            continue
+        for sample in family.samples:
+            if sample.name.endswith(("_count", "_sum")):
+                found[sample.name] = float(sample.value)
+    if f"{COMMIT_METRIC}_count" not in found:
+        return None
+    return [found[f"{COMMIT_METRIC}_count"], found.get(f"{COMMIT_METRIC}_sum", 0.0),
+            found.get(f"{BATCH_METRIC}_sum", 0.0)]
+
+
 class Probe(threading.Thread):
     """Samples CPU and the axis's counters every `interval_s` until `stop()`; writes the file."""
 
@@ -115,7 +136,8 @@ class Probe(threading.Thread):
         row = {"t": time.time(), "axis_cpu_s": tree_cpu_seconds(self.axis_pid),
                "axis_cpu_wait_s": tree_cpu_wait_seconds(self.axis_pid),
                "generator_cpu_s": tree_cpu_seconds(self.generator_pid),
-               "ops": operation_counters(text) if text else {}}
+               "ops": operation_counters(text) if text else {},
+               "commits": commit_counters(text) if text else None}
         self.samples.append(row)
         return row
 
@@ -154,7 +176,8 @@ def at(samples: list[dict[str, Any]], t: float) -> dict[str, Any] | None:
 
 def window(samples: list[dict[str, Any]], start: float, end: float) -> dict[str, Any] | None:
     """Rates between the samples nearest `start` and `end`: CPU in cores (CPU seconds per
-    second), and per operation requests/s and the mean server time (seconds)."""
+    second), per operation requests/s and the mean server time (seconds), and the group commits
+    (per second, mean seconds, mean writes per commit; None when not reported)."""
     first, last = at(samples, start), at(samples, end)
     if first is None or last is None or last["t"] - first["t"] <= 0:
         return None
@@ -170,7 +193,13 @@ def window(samples: list[dict[str, Any]], start: float, end: float) -> dict[str,
         if count > count0:
             ops[op] = {"rate_per_s": (count - count0) / span,
                        "mean_s": (total - total0) / (count - count0)}
+    commits = None
+    a, b = first.get("commits"), last.get("commits")
+    if a and b and b[0] > a[0]:
+        done = b[0] - a[0]
+        commits = {"rate_per_s": done / span, "mean_s": (b[1] - a[1]) / done,
+                   "mean_batch": (b[2] - a[2]) / done}
     return {"start": first["t"], "end": last["t"], "span_s": span,
             "axis_cpu": cores("axis_cpu_s"), "axis_cpu_wait": cores("axis_cpu_wait_s"),
             "generator_cpu": cores("generator_cpu_s"),
-            "ops": ops}
+            "ops": ops, "commits": commits}

@@ -39,7 +39,9 @@ def axis_servers(env: simpy.Environment, inp: SimInput, names: list[str],
             if rate > 0 else None,
             service_exp=ExpBuffer(stream(seed, f"service:{name}", replication), mean)
             if mean else None,
-            retry=retry)
+            retry=retry,
+            commit=None if cap.commit is None else (cap.commit.fixed_ms / 1e3,
+                                                    cap.commit.per_write_ms / 1e3))
         server.request_bins = bins.requests
         server.bin_origin, server.bin_rate = bins.origin, 1.0 / bins.width
         servers.append(server)

@@ -25,6 +25,13 @@ on an otherwise idle server, cannot still be in service at t, so only their coun
 (expected values: the poll pending at the gap's start plus rate x the rest of the gap) are
 added. Polls that find work are simulated one by one by the delivery model
 (sim/delivery.py), on top of this stream.
+
+Writes (send, relay, status, ack) can wait for a group commit after their worker is done
+(`axis.commit`; `submit_write`), as the reference axis answers a write only once it is durable:
+one commit runs at a time and carries every write that finished while the previous one ran, so
+under load commits grow and their fixed part (the fsync) is shared. A write that finds no commit
+running starts one at once. The stage costs one event per write (its worker's finish) and one
+per batch.
 """
 
 from __future__ import annotations
@@ -73,7 +80,8 @@ class AxisServer:
     def __init__(self, env: simpy.Environment, name: str, workers: int, *,
                  poll_rate_per_s: float = 0.0, poll_cost_s: float = 0.0,
                  poll_gap: ExpBuffer | None = None, service_exp: ExpBuffer | None = None,
-                 retry: Callable[[int], float] | None = None) -> None:
+                 retry: Callable[[int], float] | None = None,
+                 commit: tuple[float, float] | None = None) -> None:
         self.env = env
         self._at = scheduler(env)
         self.name = name
@@ -98,6 +106,14 @@ class AxisServer:
         self._drain_from: float | None = None
         self.drain_times: list[float] = []
         self._special = service_exp is not None
+        # group commit: (fixed s, s per write), the end of the last commit started, the writes
+        # waiting for the next one
+        self.submit_write = self.submit if commit is None else self._submit_write
+        self._commit_fixed, self._commit_per_write = commit or (0.0, 0.0)
+        self.commit_end = env.now
+        self._batch: list[tuple[OnStart, Any]] = []
+        self.commits = 0
+        self.committed = 0
         # statistics since the last reset, and requests per time bin (a list covering the run,
         # shared by all servers; sim.metrics.Bins)
         self.request_bins: list[int] = [0] * 2
@@ -172,6 +188,41 @@ class AxisServer:
         heappush(self.waitq, (-priority, now, self._seq, service_s, on_start, arg))
         if not self._wake_pending:
             self._ensure_wake()
+
+    # -- group commit -------------------------------------------------------------------------
+
+    def _submit_write(self, service_s: float, priority: int, on_start: OnStart, arg: Any,
+                      attempt: int = 0) -> None:
+        """A write: its worker's part, then the group commit; `on_start(answered, arg)` runs
+        when the commit that carries it starts (its end, the answer, is then known)."""
+        self.submit(service_s, priority, self._worker_done, (on_start, arg), attempt)
+
+    def _worker_done(self, finish: float, pair: tuple[OnStart, Any]) -> None:
+        self._at(finish, self._to_commit, pair)
+
+    def _to_commit(self, event: Call) -> None:
+        now = self.env._now
+        if now >= self.commit_end and not self._batch:  # no commit running: start one
+            end = now + self._commit_fixed + self._commit_per_write
+            self.commit_end = end
+            self.commits += 1
+            self.committed += 1
+            on_start, arg = event.arg
+            on_start(end, arg)
+            return
+        self._batch.append(event.arg)
+        if len(self._batch) == 1:
+            self._at(self.commit_end, self._commit_batch, None)
+
+    def _commit_batch(self, _: Any) -> None:
+        """The running commit ended: the next carries every write that waited for it."""
+        batch, self._batch = self._batch, []
+        end = self.env._now + self._commit_fixed + self._commit_per_write * len(batch)
+        self.commit_end = end
+        self.commits += 1
+        self.committed += len(batch)
+        for on_start, arg in batch:
+            on_start(end, arg)
 
     def _retry(self, event: Call) -> None:
         self.retries_pending -= 1

@@ -35,6 +35,15 @@ class OperationCost(StrictModel):
         return (self.fixed_ms + self.per_kb_ms * size_bytes / 1024.0) / 1000.0
 
 
+class CommitCost(StrictModel):
+    """The group commit of an axis that makes writes durable before it answers them."""
+
+    fixed_ms: NonNegative = Field(
+        description="Time of one commit whatever it carries (the write-ahead log's fsync).")
+    per_write_ms: NonNegative = Field(
+        default=0.0, description="What each write it carries adds to a commit.")
+
+
 class AxisOverride(StrictModel):
     """Capacity of one named axis (e.g. 'axis:national'), replacing the default."""
 
@@ -57,6 +66,14 @@ class AxisCapacity(StrictModel):
     ack: OperationCost = OperationCost(fixed_ms=1.0)
     status: OperationCost = OperationCost(fixed_ms=2.0)
     relay: OperationCost = OperationCost(fixed_ms=2.0, per_kb_ms=0.01)
+    commit: CommitCost | None = Field(
+        default=None,
+        description="If set, each write (send, relay, status, ack) is answered only after a "
+        "group commit, a stage of its own after the worker: one commit at a time, carrying "
+        "every write that finished while the previous one ran, taking fixed_ms + per_write_ms "
+        "x writes. The operation costs are then the workers' part only (docs/simulation.md, "
+        "'Measured costs'). Unset: a write is answered when its worker is done.",
+    )
     speedup: Positive = Field(
         default=1.0,
         description="Hardware this many times faster than the one the costs were measured on: "
@@ -82,8 +99,11 @@ class AxisCapacity(StrictModel):
         overrides = {name: o.model_copy(update={
             "service_mean_s": o.service_mean_s * factor if o.service_mean_s else None})
             for name, o in self.overrides.items()}
+        commit = None if self.commit is None else CommitCost(
+            fixed_ms=self.commit.fixed_ms * factor,
+            per_write_ms=self.commit.per_write_ms * factor)
         return self.model_copy(update={
-            "speedup": 1.0, "service_mean_s": mean, "overrides": overrides,
+            "speedup": 1.0, "service_mean_s": mean, "overrides": overrides, "commit": commit,
             **{op: scaled(getattr(self, op))
                for op in ("send", "poll", "fetch", "ack", "status", "relay")}})
 

@@ -41,6 +41,10 @@ class Server(Protocol):
     def submit(self, service_s: float, priority: int, on_start: Callable[[float, Any], None],
                arg: Any) -> None: ...
 
+    def submit_write(self, service_s: float, priority: int,
+                     on_start: Callable[[float, Any], None], arg: Any) -> None:
+        """A write: answered once durable (after the axis's group commit, if it has one)."""
+
 
 class Network(Protocol):
     """What delivery reports to the network (sim.model.NetworkSim), and the one thing it asks
@@ -177,8 +181,9 @@ class Recipients:
 
     def _ack_arrives(self, event: Call) -> None:
         recipient = event.arg
-        self.servers[recipient].submit(self._ack_cost, self.chain[recipient][0].package.priority,
-                                       self._on_acked, recipient)
+        self.servers[recipient].submit_write(self._ack_cost,
+                                             self.chain[recipient][0].package.priority,
+                                             self._on_acked, recipient)
         status = self.with_ack.pop(recipient)
         if status is not None:
             self.network.send_first(status)
@@ -213,8 +218,8 @@ class Recipients:
 
     def _push_ack_arrives(self, event: Call) -> None:
         item = event.arg
-        self.servers[item.recipient].submit(self._ack_cost, item.package.priority,
-                                            self._push_acked, item)
+        self.servers[item.recipient].submit_write(self._ack_cost, item.package.priority,
+                                                  self._push_acked, item)
 
     def _push_acked(self, finish: float, item: Item) -> None:
         self.network.on_acked(item, finish + self._ag_latency[item.recipient])

@@ -228,8 +228,8 @@ class NetworkSim:
         else:  # = _store_cost(), inlined (hot path)
             cost = self._cost_status if package.kind else \
                 self._send_fixed + self._send_per_byte * package.size
-        self.servers[axis].submit(cost, package.priority, self._on_stored,
-                                  (axis, package, items))
+        self.servers[axis].submit_write(cost, package.priority, self._on_stored,
+                                        (axis, package, items))
 
     def _arrive_relay(self, event: Call) -> None:
         job = event.arg
@@ -239,7 +239,7 @@ class NetworkSim:
         else:  # = _store_cost(), inlined (hot path)
             cost = self._cost_status if package.kind else \
                 self._relay_fixed + self._relay_per_byte * package.size
-        self.servers[axis].submit(cost, package.priority, self._on_stored, job)
+        self.servers[axis].submit_write(cost, package.priority, self._on_stored, job)
 
     def _stored(self, finish: float, job: tuple[int, Package, list[Item]]) -> None:
         """The package is stored on `axis` at `finish`: deposit what ends here, relay the rest

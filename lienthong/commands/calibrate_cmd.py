@@ -27,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int,
                         help="workers to give the simulator (default: the effective "
                         "parallelism rounded; costs are scaled to keep the measured capacity)")
+    parser.add_argument("--no-commit-stage", action="store_true",
+                        help="treat each write's whole server time (its group commit included) "
+                        "as its workers' cost, without an [axis.commit] stage (default: a "
+                        "stage of its own when the axis reports its commits)")
     parser.add_argument("--machine", default="",
                         help="what the axis ran on, recorded in the section's provenance (default: "
                         "not recorded)")
@@ -41,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers {args.workers}: expected a positive integer")
-    result = calibrate(args.run_dir, args.workers)
+    result = calibrate(args.run_dir, args.workers, commit_stage=not args.no_commit_stage)
     command = "lienthong " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     text = to_toml(result, command=command, machine=args.machine)
     out = args.out or args.run_dir / "capacity.toml"

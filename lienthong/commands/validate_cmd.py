@@ -28,12 +28,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="fractions of the measured capacity (default 0.3,0.6,0.85)")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="run directory (default results/runs/<scenario>-validate-<time>)")
-    parser.add_argument("--step-s", type=float, default=15.0, metavar="S",
-                        help="real seconds each step of the knee run lasts (default 15)")
-    parser.add_argument("--steps", type=int, default=11, metavar="N",
-                        help="steps of the knee run (default 11: up to 21 x the scenario's rate)")
-    parser.add_argument("--increase", type=float, default=2.0, metavar="X",
-                        help="what each step adds to the rate multiplier (default 2)")
+    parser.add_argument("--step-s", type=float, default=30.0, metavar="S",
+                        help="real seconds each step of the knee run lasts: long enough for a "
+                        "backlog to show (default 30)")
+    parser.add_argument("--steps", type=int, default=16, metavar="N",
+                        help="steps of the knee run (default 16: up to 16 x the scenario's rate)")
+    parser.add_argument("--increase", type=float, default=1.0, metavar="X",
+                        help="what each step adds to the rate multiplier: the knee is known "
+                        "within one step (default 1)")
     parser.add_argument("--level-s", type=float, default=60.0, metavar="S",
                         help="real seconds of each level's load test (default 60)")
     parser.add_argument("--replications", type=int, metavar="N",

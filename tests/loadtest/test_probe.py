@@ -6,6 +6,7 @@ import pytest
 from loadtest.probe import (
     Probe,
     at,
+    commit_counters,
     operation_counters,
     read_probe,
     tree_cpu_seconds,
@@ -31,6 +32,33 @@ axis_requests_total{operation="send",status="201"} 10.0
 def test_counters_per_operation_come_from_the_histogram_only():
     assert operation_counters(EXPOSITION) == {"send": [10.0, 0.08], "fetch": [4.0, 0.002]}
     assert operation_counters("") == {}
+
+
+COMMITS = """# TYPE axis_store_commit_seconds histogram
+axis_store_commit_seconds_bucket{le="+Inf"} 20.0
+axis_store_commit_seconds_count 20.0
+axis_store_commit_seconds_sum 0.1
+# TYPE axis_store_commit_batch_size histogram
+axis_store_commit_batch_size_bucket{le="+Inf"} 20.0
+axis_store_commit_batch_size_count 20.0
+axis_store_commit_batch_size_sum 70.0
+"""
+
+
+def test_commit_counters_give_commits_their_time_and_the_writes_they_carried():
+    assert commit_counters(EXPOSITION + COMMITS) == [20.0, 0.1, 70.0]
+    assert commit_counters(EXPOSITION) is None  # a target that does not report its commits
+
+
+def test_a_window_gives_the_commits_per_second_their_mean_time_and_batch():
+    samples = [{**sample(100.0, 1.0, 2.0, 0, 0.0), "commits": [10.0, 0.05, 30.0]},
+               {**sample(102.0, 1.5, 2.1, 10, 0.05), "commits": [30.0, 0.15, 110.0]}]
+    commits = window(samples, 100.0, 102.0)["commits"]
+    assert commits["rate_per_s"] == pytest.approx(10.0)
+    assert commits["mean_s"] == pytest.approx(0.005)
+    assert commits["mean_batch"] == pytest.approx(4.0)
+    assert window([sample(100.0, 1.0, 2.0, 0, 0.0), sample(101.0, 1.0, 2.0, 1, 0.01)],
+                  100.0, 101.0)["commits"] is None  # older probe files have no commits
 
 
 def test_cpu_of_this_process_and_of_a_process_that_is_gone():

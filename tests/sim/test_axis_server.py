@@ -43,6 +43,37 @@ def test_fifo_within_a_priority_and_parallel_workers() -> None:
     assert finishes == {"a": 2.0, "b": 2.0, "c": 4.0, "d": 4.0}
 
 
+def test_writes_wait_for_a_group_commit_that_carries_all_that_finished_meanwhile() -> None:
+    # commits take 4 s + 1 s per write; workers are plentiful, so only the commit queues
+    env = simpy.Environment()
+    server = AxisServer(env, "a", workers=8, commit=(4.0, 1.0))
+    answered: dict[str, float] = {}
+    at = scheduler(env)
+
+    def write(name: str, service: float):
+        return lambda _: server.submit_write(service, 0, _record(answered, name), None)
+
+    at(0.0, write("w1", 1.0))  # worker done at 1: no commit running, one of 1 write: 1 -> 6
+    at(2.0, write("w2", 1.0))  # done at 3, 4, 5 while w1's commit runs: the next commit
+    at(3.0, write("w3", 1.0))  # carries all three, 6 -> 6 + 4 + 3 = 13
+    at(4.0, write("w4", 1.0))
+    at(20.0, write("w5", 0.5))  # the stage is idle again: 20.5 -> 25.5
+    server.submit(1.0, 0, _record(answered, "read"), None)  # a read is answered by its worker
+    env.run()
+    assert answered == {"read": 1.0, "w1": 6.0, "w2": 13.0, "w3": 13.0, "w4": 13.0,
+                        "w5": 25.5}
+    assert (server.commits, server.committed) == (3, 5)
+
+
+def test_without_a_commit_stage_a_write_is_answered_by_its_worker() -> None:
+    env = simpy.Environment()
+    server = AxisServer(env, "a", workers=1)
+    answered: dict[str, float] = {}
+    server.submit_write(2.0, 0, _record(answered, "w"), None)
+    env.run()
+    assert answered == {"w": 2.0} and server.commits == 0
+
+
 def _poll_times(seed: int, rate: float, horizon: float) -> list[float]:
     gaps = ExpBuffer(np.random.default_rng(seed), 1.0 / rate)
     times, t = [], 0.0
