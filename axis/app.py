@@ -24,6 +24,8 @@ from axis.checks import Checks
 from axis.config import Settings
 from axis.directory import DirectoryCache
 from axis.edxml import NAMESPACE
+from axis.federation.relay import RelayMetrics, RelayWorker
+from axis.federation.roles import make_role
 from axis.longpoll import Waiters, recheck_seconds
 from axis.metrics import Metrics, MetricsMiddleware
 from axis.responses import HTTPError, error_response
@@ -80,6 +82,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """The ASGI app; it opens the store (from `settings.store` unless one is given) on startup."""
     metrics = Metrics()
     http_guard.configure(settings.header_timeout)
+    role = make_role(settings.role, settings.region, settings.upstream,
+                     dict(settings.downstream))
+    relay_metrics = RelayMetrics(metrics.registry) if role.federated else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,15 +95,24 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         waiters = Waiters()
         checks = Checks()
         trust = TrustedCAs.from_file(settings.trust_ca) if settings.trust_ca else None
+        relay = None
+        if relay_metrics is not None:
+            assert settings.secret, "a federated axis needs its secret (checked by the CLI)"
+            relay = RelayWorker(the_store, role, settings.secret, relay_metrics,
+                                backoff=settings.relay_backoff)
         try:
             await directory.start()
             the_store.subscribe(waiters.wake)
             recheck = recheck_seconds(the_store.kind, settings.workers)
             app.state.axis = endpoints.AxisState(settings, the_store, directory, waiters, metrics,
-                                                 recheck, checks, trust)
+                                                 recheck, checks, trust, role, relay)
+            if relay is not None:
+                await relay.start()
             _freeze_startup_objects()
             yield
         finally:
+            if relay is not None:
+                await relay.stop()
             checks.close()
             await directory.stop()
             await the_store.close()

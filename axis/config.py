@@ -38,6 +38,19 @@ class Settings:
     trust_ca: str | None = None
     """PEM file of the CAs agency signing certificates must chain to; None: packages need no
     XML signature (docs/axis.md, "Signatures")."""
+    role: str = "standalone"
+    """Place in a federation of axes (`axis.federation.roles`): standalone, provincial, platform
+    or national."""
+    region: str | None = None
+    """The province (Hnn) or ministry (Gnn) a provincial axis or platform serves."""
+    upstream: str | None = None
+    """Base URL of the national axis (provincial and platform roles)."""
+    downstream: tuple[tuple[str, str], ...] = ()
+    """(region, base URL) of each regional axis below a national one."""
+    secret: str | None = None
+    """This axis's secret as a registered system of its neighbours (signs what it forwards)."""
+    relay_backoff: tuple[float, ...] = (30.0, 120.0, 1200.0)
+    """Waits between failing rounds of forwarding to a neighbour (DHX: 30 s, 2 min, 20 min)."""
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -53,6 +66,13 @@ class Settings:
             env["AXIS_ADMIN_TOKEN"] = self.admin_token
         if self.trust_ca:
             env["AXIS_TRUST_CA"] = self.trust_ca
+        env["AXIS_ROLE"] = self.role
+        env["AXIS_REGION"] = self.region or ""
+        env["AXIS_UPSTREAM"] = self.upstream or ""
+        env["AXIS_DOWNSTREAM"] = " ".join(f"{r}={url}" for r, url in self.downstream)
+        env["AXIS_RELAY_BACKOFF"] = ",".join(f"{d:g}" for d in self.relay_backoff)
+        if self.secret:
+            env["AXIS_SECRET"] = self.secret
         return env
 
     @classmethod
@@ -68,4 +88,14 @@ class Settings:
             trust_ca=env.get("AXIS_TRUST_CA") or None,
             header_timeout=float(env.get("AXIS_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT)),
             body_timeout=float(env.get("AXIS_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT)),
+            role=env.get("AXIS_ROLE") or "standalone",
+            region=env.get("AXIS_REGION") or None,
+            upstream=env.get("AXIS_UPSTREAM") or None,
+            downstream=tuple(
+                tuple(item.split("=", 1)) for item in env.get("AXIS_DOWNSTREAM", "").split()
+            ),  # type: ignore[arg-type]
+            secret=env.get("AXIS_SECRET") or None,
+            relay_backoff=tuple(
+                float(d) for d in (env.get("AXIS_RELAY_BACKOFF") or "30,120,1200").split(",")
+            ),
         )

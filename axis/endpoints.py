@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from axis import auth, edxml
 from axis.checks import Checks
 from axis.config import Settings
 from axis.directory import DirectoryCache, DirectoryError, check_entry
+from axis.federation import trace
+from axis.federation.relay import RelayWorker
+from axis.federation.roles import Role, make_role
 from axis.longpoll import Waiters
 from axis.metrics import Metrics
 from axis.responses import HTTPError, JSONDecodeError, dumps, json_response, loads
@@ -54,6 +58,9 @@ class AxisState:
     checks: Checks
     trust: TrustedCAs | None = None
     """The CAs agency signatures must chain to (`--trust-ca`); None: packages are not checked."""
+    role: Role = dataclasses.field(default_factory=lambda: make_role("standalone"))
+    """Place in a federation (`axis.federation.roles`)."""
+    relay: RelayWorker | None = None
 
 
 def _state(request: Request) -> AxisState:
@@ -211,8 +218,10 @@ async def healthz(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     state = _state(request)
     stats = await state.store.stats()
+    relay = await state.store.relay_stats() if state.relay is not None else []
     body, content_type = state.metrics.exposition({**stats,
-                                                   "long_polls_waiting": len(state.waiters)})
+                                                   "long_polls_waiting": len(state.waiters)},
+                                                  relay)
     return Response(body, media_type=content_type)
 
 
@@ -257,14 +266,22 @@ async def send(request: Request) -> Response:
         raise HTTPError(error.status, error.message) from None
     if package.kind != edxml.EDOC:  # metrics: status packages are their own operation
         request.scope["axis.operation"] = "send_status"
-    if package.sender != agency:
+    role = state.role
+    federated = role.federated
+    if federated and role.is_peer(agency):
+        package = _relayed(role, agency, package)
+    elif package.sender != agency:
         where = "From/OrganId" if package.kind == edxml.EDOC else "Status/From/OrganId"
         raise HTTPError(403, f"{where} is {package.sender[:64]!r} but the request is signed "
                              f"by {agency!r}")
     directory = state.directory
     unknown = []
+    relay: dict[str, str] = {}
     for recipient in package.recipients:  # a plain loop: no coroutine unless one is not cached
-        if not directory.cached(recipient) and not await directory.exists(recipient):
+        hop = role.route(recipient) if federated else None
+        if hop is not None:
+            relay[recipient] = hop
+        elif not directory.cached(recipient) and not await directory.exists(recipient):
             unknown.append(recipient)
     if unknown:
         where = "To/OrganId" if package.kind == edxml.EDOC else "Status/ResponseFor/OrganId"
@@ -276,11 +293,33 @@ async def send(request: Request) -> Response:
             await state.checks.run(state.trust.verify, body, package.sender)
         except SignatureError as error:
             raise HTTPError(422, error.message) from None
-    outcome = await state.store.send(package, body)
+    hops = ""
+    if federated:  # the package's bytes stay as signed; the hops travel beside them
+        assert role.code is not None
+        incoming = request.headers.get(trace.HEADER, "") if role.is_peer(agency) else ""
+        try:
+            hops = trace.append(incoming, role.code, time.time())
+        except trace.TraceError as error:
+            raise HTTPError(422, str(error)) from None
+    outcome = await state.store.send(package, body, relay or None, hops)
     if not outcome.duplicate:
         state.waiters.wake_all(package.recipients)
+        if relay and state.relay is not None:
+            state.relay.wake(set(relay.values()))
     return Response(dumps(outcome.as_json()), status_code=200 if outcome.duplicate else 201,
                     media_type="application/json")
+
+
+def _relayed(role: Role, peer: str, package: edxml.Package) -> edxml.Package:
+    """A package a neighbouring axis forwarded: only for senders on its side, and only for the
+    recipients on this side of it (the others it serves itself, or has sent elsewhere)."""
+    if not role.accepts_relay(peer, package.sender):
+        raise HTTPError(403, f"{peer} may not relay packages from {package.sender[:64]!r}: "
+                             "that sender is not on its side of this axis")
+    recipients = tuple(r for r in package.recipients if role.route(r) != peer)
+    if not recipients:
+        raise HTTPError(422, f"none of the recipients is beyond {peer} from here")
+    return dataclasses.replace(package, recipients=recipients)
 
 
 async def inbox(
@@ -337,12 +376,15 @@ async def fetch(
     fetched = await state.store.fetch(agency, delivery_id)
     if fetched is None:
         raise HTTPError(404, f"no delivery {delivery_id} sent to or by {agency}")
-    return Response(fetched.body, media_type="application/xml", headers={
+    headers = {
         "X-Delivery-Id": str(fetched.id),
         "X-Sender": fetched.sender,
         "X-Recipient": fetched.recipient,
         "X-Kind": fetched.kind,
-    })
+    }
+    if fetched.trace:
+        headers[trace.HEADER] = fetched.trace
+    return Response(fetched.body, media_type="application/xml", headers=headers)
 
 
 async def ack(

@@ -89,8 +89,10 @@ class Metrics:
         self.commit.observe(seconds)
         self.batch.observe(size)
 
-    def exposition(self, stats: dict[str, int]) -> tuple[bytes, str]:
-        """The text to serve at /metrics, with gauges computed from `stats`."""
+    def exposition(self, stats: dict[str, int],
+                   relay: list[tuple[str, int, float]] | None = None) -> tuple[bytes, str]:
+        """The text to serve at /metrics, with gauges computed from `stats` and the relay
+        queue (next hop, queued deliveries, oldest queued_at) of a federated axis."""
         registry = CollectorRegistry()
         if multiprocess():
             from prometheus_client import multiprocess as mp
@@ -99,6 +101,8 @@ class Metrics:
         else:
             registry.register(_Forward(self.registry))
         registry.register(_StoreGauges(stats))
+        if relay is not None:
+            registry.register(_RelayGauges(relay))
         return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
@@ -123,6 +127,26 @@ class _StoreGauges:
             yield GaugeMetricFamily("axis_long_polls_waiting",
                                     "Inbox requests held waiting for a delivery (this process)",
                                     value=self._stats["long_polls_waiting"])
+
+
+class _RelayGauges:
+    """Relay queue length and age per next hop, read from the store at scrape time."""
+
+    def __init__(self, relay: list[tuple[str, int, float]]) -> None:
+        self._relay = relay
+
+    def collect(self) -> Any:
+        now = time.time()
+        queued = GaugeMetricFamily("axis_relay_queue", "Deliveries queued for a next hop",
+                                   labels=["next_hop"])
+        age = GaugeMetricFamily("axis_relay_queue_age_seconds",
+                                "Age of the oldest delivery queued for a next hop",
+                                labels=["next_hop"])
+        for hop, count, oldest in self._relay:
+            queued.add_metric([hop], count)
+            age.add_metric([hop], max(0.0, now - oldest))
+        yield queued
+        yield age
 
 
 class MetricsMiddleware:

@@ -33,6 +33,7 @@ ADMIN_TOKEN_ALIAS = "LIENTHONG_AXIS_ADMIN_TOKEN"
 
 def env_admin_token() -> str | None:
     return os.environ.get(ADMIN_TOKEN_ENV) or os.environ.get(ADMIN_TOKEN_ALIAS)
+SECRET_ENV = "LIENTHONG_AXIS_SECRET"
 
 
 class ConfigError(ValueError):
@@ -71,6 +72,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--null-endpoint", action="store_true",
                         help="also serve POST /bench/null, a no-work baseline for benchmarks "
                         "(default: off)")
+    federation = parser.add_argument_group(
+        "federation", "several axes relaying to each other (see docs/axis.md, 'Federation')")
+    federation.add_argument("--role", default="standalone",
+                            help="standalone (default), provincial, platform or national")
+    federation.add_argument("--region", default=None, metavar="CODE",
+                            help="what a provincial axis (Hnn) or platform (Gnn) serves")
+    federation.add_argument("--upstream", default=None, metavar="URL",
+                            help="the national axis (provincial and platform roles)")
+    federation.add_argument("--downstream", action="append", default=[], metavar="REGION=URL",
+                            help="a regional axis below a national one (repeatable)")
+    federation.add_argument("--secret", default=None,
+                            help="this axis's secret at its neighbours, where it is registered "
+                            f"as axis.REGION or axis.national (or ${SECRET_ENV})")
+    federation.add_argument("--relay-backoff", default="30,120,1200", metavar="S,S,...",
+                            help="seconds between failing forwarding rounds to a neighbour "
+                            "(default 30,120,1200, as DHX)")
     parser.add_argument("--log-level", default="warning",
                         choices=["critical", "error", "warning", "info", "debug"],
                         help="uvicorn's log level (default warning)")
@@ -112,7 +129,34 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings(store=store, admin_token=token, max_body=args.max_body,
                     max_wait=args.max_wait, null_endpoint=args.null_endpoint,
                     workers=args.workers, trust_ca=trust_ca,
-                    header_timeout=args.header_timeout, body_timeout=args.body_timeout)
+                    header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+                    **federation_from_args(args))
+
+
+def federation_from_args(args: argparse.Namespace) -> dict:
+    """The federation settings, checked by building the role once."""
+    from axis.federation.relay import parse_backoff
+    from axis.federation.roles import RoleError, make_role
+
+    downstream = []
+    for item in args.downstream:
+        region, sep, url = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--downstream {item!r}: expected REGION=URL")
+        downstream.append((region, url))
+    try:
+        role = make_role(args.role, args.region, args.upstream, dict(downstream))
+        backoff = parse_backoff(args.relay_backoff)
+    except RoleError as error:
+        raise ConfigError(str(error)) from None
+    except ValueError as error:
+        raise ConfigError(f"--relay-backoff {error}") from None
+    secret = args.secret or os.environ.get(SECRET_ENV)
+    if role.federated and (secret is None or not 16 <= len(secret) <= 256):
+        raise ConfigError(f"--role {args.role} needs --secret (or ${SECRET_ENV}) of 16-256 "
+                          "characters: this axis's secret at its neighbours")
+    return {"role": args.role, "region": args.region, "upstream": args.upstream,
+            "downstream": tuple(downstream), "secret": secret, "relay_backoff": backoff}
 
 
 def load_directory(settings: Settings, path: str) -> int:
@@ -197,8 +241,10 @@ def serve(args: argparse.Namespace) -> int:
               "http": "axis.http_guard:GuardedHttpProtocol"}
     signatures = f"XML signatures required (CAs in {settings.trust_ca})" if settings.trust_ca \
         else "no XML signatures required"
+    role = "" if settings.role == "standalone" else \
+        f", role {settings.role}{' ' + settings.region if settings.region else ''}"
     print(f"axis: serving on http://{args.host}:{args.port} (store {settings.store}, "
-          f"{args.workers} worker(s), {signatures})", file=sys.stderr, flush=True)
+          f"{args.workers} worker(s), {signatures}{role})", file=sys.stderr, flush=True)
     if args.workers == 1:
         from axis.app import create_app
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,13 @@ ACK_STATES = ("done", "fail", "processing")
 ACK_ORDER = {"pending": 0, "fail": 1, "processing": 2, "done": 3}
 """A delivery only moves forward in this order: an acknowledgement of an earlier state (a
 replay arriving late, in any order) leaves the delivery where it is."""
+
+RELAY_STATES = ("queued", "forwarded", "undeliverable")
+"""States of a delivery to a recipient another axis serves (see `axis.federation`): queued for
+the next hop (committed with the package's acceptance), forwarded (the next hop stored it), or
+undeliverable (the next hop refused it for good). Such deliveries are in nobody's inbox here."""
+NOT_PENDING = ("done", *RELAY_STATES)
+"""States that do not count as pending deliveries of this axis."""
 
 
 class StoreError(Exception):
@@ -123,6 +130,33 @@ class Fetched:
     sender: str
     recipient: str
     kind: str
+    trace: str = ""
+    """The axes' hops (`axis.federation.trace`), empty on a standalone axis."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelayItem:
+    """A delivery queued for a neighbouring axis."""
+
+    delivery: int
+    document: int
+    recipient: str
+    next_hop: str
+    attempts: int
+    queued_at: float
+
+
+def stage(state: str, status_codes: Sequence[str]) -> str:
+    """Where a recipient's copy is, as the sender's outbox shows it: accepted (stored, not yet
+    with the recipient or the next hop), forwarded (the next axis has it), delivered (the
+    recipient acknowledged it here, or sent a status back from the far end), or undeliverable."""
+    if state == "undeliverable":
+        return "undeliverable"
+    if state == "done" or status_codes:
+        return "delivered"
+    if state == "forwarded":
+        return "forwarded"
+    return "accepted"
 
 
 @dataclass(slots=True)
@@ -139,7 +173,8 @@ class OutboxItem:
             "document_id": self.document_id,
             "kind": self.kind,
             "sent_at": self.sent_at,
-            "recipients": self.recipients,
+            "recipients": [r | {"stage": stage(r["state"], r["status_codes"])}
+                           for r in self.recipients],
         }
 
 
@@ -192,8 +227,13 @@ class Store(abc.ABC):
 
     # Exchange
     @abc.abstractmethod
-    async def send(self, package: Package, body: bytes) -> SendOutcome:
-        """Store a package and one delivery per recipient, durably; idempotent per dedup key."""
+    async def send(self, package: Package, body: bytes,
+                   relay: Mapping[str, str] | None = None, trace: str = "") -> SendOutcome:
+        """Store a package and one delivery per recipient, durably; idempotent per dedup key.
+
+        Recipients in `relay` (recipient -> next hop) are served by another axis: their
+        deliveries are queued for that hop in the same transaction (state `queued`). `trace`
+        is the axes' hops so far (`axis.federation.trace`), kept beside the package."""
 
     @abc.abstractmethod
     async def inbox(self, agency: str, kind: str | None, limit: int) -> list[InboxItem]:
@@ -224,6 +264,27 @@ class Store(abc.ABC):
         does nothing, and long polls fall back to re-checking the store (`axis.longpoll`).
         """
         return None
+
+    # Relay queue (axis.federation.relay)
+    @abc.abstractmethod
+    async def relay_queued(self, next_hop: str, limit: int) -> list[RelayItem]:
+        """The oldest deliveries queued for `next_hop`, oldest first."""
+
+    @abc.abstractmethod
+    async def relay_document(self, document: int) -> tuple[bytes, str] | None:
+        """The stored bytes of a package, as the sender signed them, and its trace."""
+
+    @abc.abstractmethod
+    async def relay_settle(self, deliveries: Sequence[int], state: str) -> None:
+        """Take deliveries off the relay queue with their final relay state, durably."""
+
+    @abc.abstractmethod
+    async def relay_attempted(self, deliveries: Sequence[int]) -> None:
+        """Count one more failed attempt to forward these deliveries."""
+
+    @abc.abstractmethod
+    async def relay_stats(self) -> list[tuple[str, int, float]]:
+        """(next hop, queued deliveries, oldest queued_at) for every hop with a queue."""
 
     # Operations
     @abc.abstractmethod

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -30,6 +30,7 @@ from axis.store.base import (
     InboxItem,
     NotFound,
     OutboxItem,
+    RelayItem,
     SendOutcome,
     Store,
     StoreError,
@@ -258,8 +259,10 @@ class PostgresStore(Store):
         return [Agency(*row) for row in rows]
 
     # -- exchange ------------------------------------------------------------------------------
-    async def send(self, package: Package, body: bytes) -> SendOutcome:
+    async def send(self, package: Package, body: bytes,
+                   relay: Mapping[str, str] | None = None, trace: str = "") -> SendOutcome:
         now = time.time()
+        relay = relay or {}
 
         async def send(conn: psycopg.AsyncConnection) -> SendOutcome:
             answered = None
@@ -271,17 +274,23 @@ class PostgresStore(Store):
             if row is None:
                 return await _original_outcome(conn, package)
             document = row[0]
+            if trace:
+                await conn.execute(SQL.insert_trace, (document, trace))
             # One round trip: insert the deliveries and notify each recipient's listeners
             # (notifications are delivered at commit, never for a rolled-back insert).
-            cursor = await conn.execute(
-                "WITH added AS (INSERT INTO deliveries (document, recipient, kind, priority, "
-                "state, updated_at) SELECT %s, r, %s, %s, 'pending', %s FROM unnest(%s::text[]) "
-                "WITH ORDINALITY AS t(r, n) ORDER BY n RETURNING id, recipient) "
-                "SELECT id, recipient, pg_notify(%s, recipient) FROM added",
-                (document, package.kind, package.priority, now, list(package.recipients),
-                 CHANNEL),
-            )
-            deliveries = await cursor.fetchall()
+            if relay:
+                deliveries = await _insert_relayed(conn, document, package, relay, now)
+            else:
+                cursor = await conn.execute(
+                    "WITH added AS (INSERT INTO deliveries (document, recipient, kind, "
+                    "priority, state, updated_at) SELECT %s, r, %s, %s, 'pending', %s FROM "
+                    "unnest(%s::text[]) WITH ORDINALITY AS t(r, n) ORDER BY n "
+                    "RETURNING id, recipient) SELECT id, recipient, pg_notify(%s, recipient) "
+                    "FROM added",
+                    (document, package.kind, package.priority, now, list(package.recipients),
+                     CHANNEL),
+                )
+                deliveries = await cursor.fetchall()
             if answered is not None:
                 await conn.execute(SQL.insert_status,
                                    (answered, package.sender, package.status_code, document, now))
@@ -304,7 +313,7 @@ class PostgresStore(Store):
         if agency not in (fetched.recipient, fetched.sender):
             return None
         return Fetched(fetched.id, bytes(fetched.body), fetched.document_id, fetched.sender,
-                       fetched.recipient, fetched.kind)
+                       fetched.recipient, fetched.kind, fetched.trace)
 
     async def ack(self, agency: str, delivery_id: int, state: str) -> str:
         now = time.time()
@@ -330,6 +339,39 @@ class PostgresStore(Store):
         return outbox_items(docs, await self._rows(*SQL.outbox_statuses(ids)),
                             await self._rows(*SQL.outbox_deliveries(ids)))
 
+    # -- relay queue ---------------------------------------------------------------------------
+    async def relay_queued(self, next_hop: str, limit: int) -> list[RelayItem]:
+        return [RelayItem(*row) for row in await self._rows(SQL.relay_queued, (next_hop, limit))]
+
+    async def relay_document(self, document: int) -> tuple[bytes, str] | None:
+        rows = await self._rows(SQL.relay_document, (document,))
+        return (bytes(rows[0][0]), rows[0][1]) if rows else None
+
+    async def relay_settle(self, deliveries: Sequence[int], state: str) -> None:
+        now = time.time()
+        ids = list(deliveries)
+
+        async def settle(conn: psycopg.AsyncConnection) -> None:
+            await conn.execute("DELETE FROM relays WHERE delivery = ANY(%s)", (ids,))
+            await conn.execute(
+                "UPDATE deliveries SET state = %s, updated_at = %s WHERE id = ANY(%s)",
+                (state, now, ids))
+
+        await self._write(settle)
+
+    async def relay_attempted(self, deliveries: Sequence[int]) -> None:
+        ids = list(deliveries)
+
+        async def attempted(conn: psycopg.AsyncConnection) -> None:
+            await conn.execute(
+                "UPDATE relays SET attempts = attempts + 1 WHERE delivery = ANY(%s)", (ids,))
+
+        await self._write(attempted)
+
+    async def relay_stats(self) -> list[tuple[str, int, float]]:
+        rows = await self._rows(SQL.relay_stats)
+        return [(hop, int(count), float(oldest)) for hop, count, oldest in rows]
+
     # -- operations ----------------------------------------------------------------------------
     async def stats(self) -> dict[str, int]:
         pending = await self._rows(SQL.pending_count)
@@ -338,6 +380,30 @@ class PostgresStore(Store):
 
     async def ping(self) -> None:
         await self._rows(SQL.ping)
+
+
+async def _insert_relayed(conn: psycopg.AsyncConnection, document: int, package: Package,
+                          relay: Mapping[str, str], now: float) -> list[tuple[int, str, Any]]:
+    """The deliveries of a package some of whose recipients another axis serves: those are
+    queued for their next hop in the same transaction (and wake no local long poll)."""
+    states = ["queued" if r in relay else "pending" for r in package.recipients]
+    cursor = await conn.execute(
+        "WITH added AS (INSERT INTO deliveries (document, recipient, kind, priority, state, "
+        "updated_at) SELECT %s, r, %s, %s, s, %s FROM unnest(%s::text[], %s::text[]) "
+        "WITH ORDINALITY AS t(r, s, n) ORDER BY n RETURNING id, recipient, state) "
+        "SELECT id, recipient, CASE WHEN state = 'pending' THEN pg_notify(%s, recipient) END "
+        "FROM added",
+        (document, package.kind, package.priority, now, list(package.recipients), states,
+         CHANNEL),
+    )
+    deliveries = await cursor.fetchall()
+    queued = [(i, relay[r]) for i, r, _ in deliveries if r in relay]
+    await conn.execute(
+        "INSERT INTO relays (delivery, document, next_hop, queued_at) "
+        "SELECT d, %s, h, %s FROM unnest(%s::bigint[], %s::text[]) AS t(d, h)",
+        (document, now, [i for i, _ in queued], [h for _, h in queued]),
+    )
+    return deliveries
 
 
 async def _original_outcome(conn: psycopg.AsyncConnection, package: Package) -> SendOutcome:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from axis.edxml import EDOC, STATUS, Package
-from axis.store.base import OutboxItem, Unprocessable
+from axis.store.base import NOT_PENDING, OutboxItem, Unprocessable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS agencies (
@@ -62,6 +62,18 @@ CREATE TABLE IF NOT EXISTS statuses (
     created_at {real} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS statuses_document ON statuses(document);
+CREATE TABLE IF NOT EXISTS relays (
+    delivery {reference} PRIMARY KEY REFERENCES deliveries(id),
+    document {reference} NOT NULL REFERENCES documents(id),
+    next_hop TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    queued_at {real} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS relays_hop ON relays(next_hop, delivery);
+CREATE TABLE IF NOT EXISTS traces (
+    document {reference} PRIMARY KEY REFERENCES documents(id),
+    hops TEXT NOT NULL
+);
 """
 
 
@@ -122,6 +134,24 @@ class Statements:
         self.insert_delivery = q(
             "INSERT INTO deliveries (document, recipient, kind, priority, state, updated_at) "
             "VALUES (?, ?, ?, ?, 'pending', ?)")
+        # relay queue (axis.federation): a delivery for a recipient another axis serves
+        self.insert_queued_delivery = q(
+            "INSERT INTO deliveries (document, recipient, kind, priority, state, updated_at) "
+            "VALUES (?, ?, ?, ?, 'queued', ?)")
+        self.insert_relay = q(
+            "INSERT INTO relays (delivery, document, next_hop, queued_at) VALUES (?, ?, ?, ?)")
+        self.relay_queued = q(
+            "SELECT r.delivery, r.document, d.recipient, r.next_hop, r.attempts, r.queued_at "
+            "FROM relays r JOIN deliveries d ON d.id = r.delivery WHERE r.next_hop = ? "
+            "ORDER BY r.delivery LIMIT ?")
+        self.insert_trace = q("INSERT INTO traces (document, hops) VALUES (?, ?)")
+        self.relay_document = q(
+            "SELECT doc.body, coalesce(t.hops, '') FROM documents doc "
+            "LEFT JOIN traces t ON t.document = doc.id WHERE doc.id = ?")
+        self.delete_relay = q("DELETE FROM relays WHERE delivery = ?")
+        self.relay_attempted = q("UPDATE relays SET attempts = attempts + 1 WHERE delivery = ?")
+        self.relay_stats = (
+            "SELECT next_hop, count(*), min(queued_at) FROM relays GROUP BY next_hop")
         self.insert_status = q(
             "INSERT INTO statuses (document, recipient, status_code, status_document, "
             "created_at) VALUES (?, ?, ?, ?, ?)")
@@ -149,13 +179,15 @@ class Statements:
             "SELECT kind, count(*) FROM deliveries WHERE recipient = ? AND state <> 'done' "
             "GROUP BY kind")
         self.fetch = q(
-            "SELECT d.id, doc.body, doc.document_id, doc.sender, d.recipient, d.kind "
-            "FROM deliveries d JOIN documents doc ON doc.id = d.document WHERE d.id = ?")
+            "SELECT d.id, doc.body, doc.document_id, doc.sender, d.recipient, d.kind, "
+            "coalesce(t.hops, '') FROM deliveries d JOIN documents doc ON doc.id = d.document "
+            "LEFT JOIN traces t ON t.document = doc.id WHERE d.id = ?")
         self.outbox_documents = q(
             "SELECT id, document_id, kind, created_at FROM documents WHERE sender = ? "
             "AND id < ? ORDER BY id DESC LIMIT ?")
         # operations
-        self.pending_count = "SELECT count(*) FROM deliveries WHERE state <> 'done'"
+        self.pending_count = ("SELECT count(*) FROM deliveries WHERE state NOT IN ("
+                              + ", ".join(f"'{state}'" for state in NOT_PENDING) + ")")
         self.ping = "SELECT 1"
 
     def inbox(self, agency: str, kind: str | None, limit: int) -> tuple[str, tuple[Any, ...]]:

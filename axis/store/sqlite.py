@@ -17,7 +17,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from axis.edxml import STATUS, Package
@@ -28,6 +28,7 @@ from axis.store.base import (
     InboxItem,
     NotFound,
     OutboxItem,
+    RelayItem,
     SendOutcome,
     Store,
     Unavailable,
@@ -187,8 +188,10 @@ class SqliteStore(Store):
         return [Agency(*row) for row in rows]
 
     # -- exchange ------------------------------------------------------------------------------
-    async def send(self, package: Package, body: bytes) -> SendOutcome:
+    async def send(self, package: Package, body: bytes,
+                   relay: Mapping[str, str] | None = None, trace: str = "") -> SendOutcome:
         now = time.time()
+        relay = relay or {}
 
         def send(conn: sqlite3.Connection) -> SendOutcome:
             answered = None
@@ -201,12 +204,18 @@ class SqliteStore(Store):
                 return _original_outcome(conn, package)
             document = cursor.lastrowid
             assert document is not None
+            if trace:
+                conn.execute(SQL.insert_trace, (document, trace))
             deliveries = []
             for recipient in package.recipients:
-                cursor = conn.execute(SQL.insert_delivery,
-                                      (document, recipient, package.kind, package.priority, now))
+                hop = relay.get(recipient)
+                cursor = conn.execute(
+                    SQL.insert_delivery if hop is None else SQL.insert_queued_delivery,
+                    (document, recipient, package.kind, package.priority, now))
                 assert cursor.lastrowid is not None
                 deliveries.append((cursor.lastrowid, recipient))
+                if hop is not None:  # queued for the next hop in the same transaction
+                    conn.execute(SQL.insert_relay, (cursor.lastrowid, document, hop, now))
             if answered is not None:
                 conn.execute(SQL.insert_status,
                              (answered, package.sender, package.status_code, document, now))
@@ -262,6 +271,36 @@ class SqliteStore(Store):
         ids = [row[0] for row in docs]
         return outbox_items(docs, conn.execute(*SQL.outbox_statuses(ids)),
                             conn.execute(*SQL.outbox_deliveries(ids)))
+
+    # -- relay queue ---------------------------------------------------------------------------
+    @_reading
+    async def relay_queued(self, next_hop: str, limit: int) -> list[RelayItem]:
+        rows = self._reader().execute(SQL.relay_queued, (next_hop, limit)).fetchall()
+        return [RelayItem(*row) for row in rows]
+
+    @_reading
+    async def relay_document(self, document: int) -> tuple[bytes, str] | None:
+        row = self._reader().execute(SQL.relay_document, (document,)).fetchone()
+        return None if row is None else (bytes(row[0]), row[1])
+
+    async def relay_settle(self, deliveries: Sequence[int], state: str) -> None:
+        now = time.time()
+
+        def settle(conn: sqlite3.Connection) -> None:
+            conn.executemany(SQL.delete_relay, [(d,) for d in deliveries])
+            conn.executemany(SQL.set_delivery_state, [(state, now, d) for d in deliveries])
+
+        await self._write(settle)
+
+    async def relay_attempted(self, deliveries: Sequence[int]) -> None:
+        def attempted(conn: sqlite3.Connection) -> None:
+            conn.executemany(SQL.relay_attempted, [(d,) for d in deliveries])
+
+        await self._write(attempted)
+
+    @_reading
+    async def relay_stats(self) -> list[tuple[str, int, float]]:
+        return self._reader().execute(SQL.relay_stats).fetchall()
 
     # -- operations ----------------------------------------------------------------------------
     @_reading
