@@ -68,6 +68,31 @@ def headline_rows(runs: Sequence[Run]) -> list[list[str]]:
     summaries = [run.summary.model_dump() for run in runs]
     for title, key, digits in HEADLINE:
         rows.append([title, *[_format(_get(summary, key), digits) for summary in summaries]])
+    return rows + outage_rows(summaries)
+
+
+def _outages(summary: dict[str, Any]) -> dict[str, list[list[float]]]:
+    """Outage windows per axis: a load test's `outages`, a simulation's first replication's."""
+    return summary.get("outages") or summary.get("outages_replication_1") or {}
+
+
+def outage_rows(summaries: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """Per axis that had an outage in any run: how long it was down and how long its backlog
+    took to drain after it came back (the longest, over outages and replications), so a
+    prediction and a measurement of the same failure sit side by side."""
+    axes = sorted({axis for s in summaries for axis in (*_outages(s), *(s.get("drain_time_s")
+                                                                       or {}))})
+    rows = []
+    for axis in axes:
+        down = []
+        drain = []
+        for summary in summaries:
+            spans = _outages(summary).get(axis, [])
+            down.append(_format(sum(up - start for start, up in spans), 1) if spans else "-")
+            value = (summary.get("drain_time_s") or {}).get(axis)
+            drain.append(_format(value["max"], 1) if value else "-")
+        rows.append([f"{axis} down (s)", *down])
+        rows.append([f"{axis} drain (s)", *drain])
     return rows
 
 
@@ -124,6 +149,13 @@ def to_scenario_time(run: Run) -> Run:
             "peak": summary.throughput_per_s.peak / scale}),
         "requests_per_s": summary.requests_per_s / scale,
         "time_base": "scenario",
+        "outages": None if summary.outages is None else {
+            axis: [[t * scale for t in span] for span in spans]
+            for axis, spans in summary.outages.items()},
+        "drain_time_s": None if summary.drain_time_s is None else {
+            axis: drain.model_copy(update={"mean": drain.mean * scale,
+                                           "max": drain.max * scale})
+            for axis, drain in summary.drain_time_s.items()},
     })
     series = dict(run.timeseries)
     for column in ("sent_per_s", "delivered_per_s", "requests_per_s"):

@@ -167,6 +167,18 @@ class Threshold(Strict):
     ok: bool
 
 
+class Federation(Strict):
+    """The axes of a federated load test (national and provincial, `axis:NAME`), the peak
+    backlog of each (pending deliveries plus relay queue) and how outages were played."""
+
+    axes: dict[str, str]
+    regions: list[str]
+    backlog_max: dict[str, float]
+    backlog_file: str
+    outage_kinds: dict[str, str]
+    errors: list[str]
+
+
 class LoadtestSummary(Provenance, Figures):
     """A load test's figures in real seconds (`time_base` "real"), with the time scale it ran
     at, so `compare --scenario-time` can put it in scenario units."""
@@ -212,6 +224,13 @@ class LoadtestSummary(Provenance, Figures):
     """Cores the axis and the generator were pinned to (`--pin-cpus`), or None."""
     thresholds: dict[str, Threshold]
     passed: bool
+    federation: Federation | None = None
+    """A federated run's axes, outages and drain (`lienthong.federation_run`)."""
+    outages: dict[str, list[list[float]]] | None = None
+    """Outage windows (down, up) per axis, in seconds from the start of sending, as the
+    simulator's `outages_replication_1`."""
+    drain_time_s: dict[str, DrainTime] | None = None
+    """Per axis: outage end -> its backlog back to where it was before (the simulator's key)."""
 
 
 class SweepPoint(Strict):

@@ -29,19 +29,25 @@ class Answer:
 
 
 class AxisClient:
+    """Signed calls for several agencies; `bases` (agency -> base URL) sends each agency's calls
+    to its own axis in a federation (the session's host otherwise)."""
+
     def __init__(self, session: Any, secrets: dict[str, str],
-                 signer: PackageSigner | None = None) -> None:
+                 signer: PackageSigner | None = None,
+                 bases: dict[str, str] | None = None) -> None:
         self.session = session
         self.secrets = secrets
         self.signer = signer
         """Signs every package sent (XML signature with the agency's certificate), if set."""
+        self.bases = bases or {}
 
     def call(self, agency: str, method: str, target: str, name: str, body: bytes = b"",
              content_type: str | None = None) -> Answer:
         headers = sign(agency, self.secrets[agency], method, target, body)
         if content_type:
             headers["Content-Type"] = content_type
-        with self.session.request(method, target, name=name, data=body or None,
+        url = self.bases.get(agency, "") + target
+        with self.session.request(method, url, name=name, data=body or None,
                                   headers=headers, catch_response=True) as response:
             status = int(response.status_code or 0)
             content = response.content or b""

@@ -13,7 +13,7 @@ import json
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -78,24 +78,31 @@ def check_target(base: str, timeout: float = 10.0) -> dict:
 def register(base: str, admin_token: str, agencies: Iterable[AgencySystem], key: str,
              threads: int = 8, timeout: float = 30.0) -> int:
     """PUT /v1/agencies/{code} for every agency (name and derived secret); returns the count."""
-    base = check_url(base)
-    rows = list(agencies)
+    return register_systems(base, admin_token, [
+        (agency.code, agency.name[:300] or agency.code, agency_secret(key, agency.code))
+        for agency in agencies], threads, timeout)
 
-    def put(agency: AgencySystem) -> None:
-        body = json.dumps({"name": agency.name[:300] or agency.code,
-                           "secret": agency_secret(key, agency.code)}).encode()
+
+def register_systems(base: str, admin_token: str, rows: Sequence[tuple[str, str, str]],
+                     threads: int = 8, timeout: float = 30.0) -> int:
+    """PUT /v1/agencies/{code} for every (code, name, secret); returns the count."""
+    base = check_url(base)
+
+    def put(row: tuple[str, str, str]) -> None:
+        code, name, secret = row
+        body = json.dumps({"name": name, "secret": secret}).encode()
         headers = {"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"}
         try:
-            status, answer = _request(f"{base}/v1/agencies/{agency.code}", "PUT", body, headers,
+            status, answer = _request(f"{base}/v1/agencies/{code}", "PUT", body, headers,
                                       timeout)
         except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
             raise TargetError(_explain(base, error)) from None
         if status == 401:
             raise TargetError(f"target {base}: the admin token was refused (401 on PUT "
-                              f"/v1/agencies/{agency.code}); pass the axis's --admin-token")
+                              f"/v1/agencies/{code}); pass the axis's --admin-token")
         if status not in (200, 201):
             snippet = answer[:120].decode("utf-8", "replace")
-            raise TargetError(f"target {base}: registering {agency.code} failed ({status}: "
+            raise TargetError(f"target {base}: registering {code} failed ({status}: "
                               f"{snippet})")
 
     if rows:

@@ -37,6 +37,7 @@ from loadtest.users import AgencySystemUser
 
 log = logging.getLogger("lienthong.loadtest")
 RAW_FILE = "locust-raw.json"
+CLOCK_FILE = "locust-clock.json"
 SPAWN_LIMIT_S = 600.0
 STATS_SETTLE_S = 3.5
 """Workers send Locust statistics every 3 s: wait that long so the CSVs hold every sample."""
@@ -166,6 +167,11 @@ def _spawned(**_: Any) -> None:
     context = _State.context
     if context is not None and context.collector.clock is None:
         context.collector.start(context.settings.load_s, context.settings.time_scale)
+        out = context.collector.runner.environment.parsed_options.lienthong_out
+        if out:  # when sending starts, for what runs beside Locust (failure injection)
+            Path(out).mkdir(parents=True, exist_ok=True)
+            clock = {"start": context.collector.clock.start}
+            (Path(out) / CLOCK_FILE).write_text(json.dumps(clock))
 
 
 class AgencySystems(AgencySystemUser):

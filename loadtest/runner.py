@@ -34,12 +34,15 @@ from typing import Any
 from loadtest import certificates
 from loadtest.context import RunContext, build_context, resolve_settings
 from loadtest.directory import TargetError, check_target, register, scrape_metrics
+from loadtest.failures import BacklogSampler, Injector, Outage
+from loadtest.federation import Federation, bases_for, busiest_provinces
 from loadtest.outbox import check as check_outbox
 from loadtest.probe import Probe
 from loadtest.scenario import read_scenario
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 RAW_FILE = "locust-raw.json"
+CLOCK_FILE = "locust-clock.json"
 LOOPBACK = "127.0.0.1"
 
 
@@ -63,6 +66,27 @@ class RunRequest:
     """Called with each live line Locust logs (every few seconds), or None for silence."""
     pin_cpus: bool = False
     """Axis on core 0, Locust on the other cores (needs at least 2 cores)."""
+    federated: int = 0
+    """Start a national and this many provincial axes (the busiest provinces) instead of one."""
+    provinces: list[str] = field(default_factory=list)
+    """Or these provinces (Hnn)."""
+    outages: list[Outage] = field(default_factory=list)
+    relay_backoff: str = "1,2,4"
+    """Relay back-off of the federation's axes, real seconds."""
+
+
+@dataclass
+class FederationRecord:
+    """What a federated run adds: its axes, the outages as played (unix times) and every
+    axis's backlog samples (unix time, axis, pending deliveries, relay queue)."""
+
+    regions: list[str]
+    urls: dict[str, str]
+    windows: dict[str, list[list[float]]]
+    backlog: list[tuple[float, str, float, float]]
+    metrics: dict[str, str | None]
+    errors: list[str]
+    outage_kinds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,6 +101,7 @@ class RunOutput:
     locust_returncode: int
     probe: list[dict[str, Any]] = field(default_factory=list)
     pinning: dict[str, list[int]] | None = None
+    federation: FederationRecord | None = None
 
 
 def free_port() -> int:
@@ -227,6 +252,8 @@ def run(request: RunRequest) -> RunOutput:
     key = secrets.token_hex(16)
     request.out.mkdir(parents=True, exist_ok=True)
     trust_ca = certificates.create(request.out)  # every package is signed with it
+    if request.federated or request.provinces:
+        return _run_federated(request, context, key, started, trust_ca)
     bundled = request.target is None
     token = request.admin_token or (secrets.token_hex(16) if bundled else "")
     pinning = cpu_plan(request.pin_cpus)
@@ -272,3 +299,101 @@ def run(request: RunRequest) -> RunOutput:
     raw = json.loads(raw_path.read_text())
     return RunOutput(raw, context, target, bundled, metrics, outbox,
                      time.monotonic() - started, returncode, samples, pinning)
+
+
+def _locust(request: RunRequest, target: str, context: RunContext, key: str, token: str,
+            env: dict[str, str], on_start: Any = None) -> int:
+    """Run Locust to the end of its drain; its exit status (-1 if it had to be stopped)."""
+    settings = context.settings
+    argv = locust_argv(request, target, context, key, token)
+    # the drain may follow the last status 03, at most 10 registration delays after sending
+    limit = settings.load_s + settings.drain_s + 10 * settings.registration_delay_s + 120.0
+    with (request.out / "locust.log").open("wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True, env={**os.environ, **env})
+    try:
+        if on_start is not None:
+            on_start()
+        returncode = _wait_showing_progress(process, request.out / "locust.log", limit,
+                                            request.progress)
+    finally:
+        _stop(process)
+    return returncode
+
+
+def _outbox(out: Path, agencies_by_target: dict[str, list], key: str) -> dict[str, Any] | None:
+    """The senders' own view (outbox) at each axis, summed."""
+    raw_path = out / RAW_FILE
+    if not raw_path.is_file():
+        return None
+    since = json.loads(raw_path.read_text())["start"] - 1.0
+    total: dict[str, Any] | None = None
+    for target, agencies in agencies_by_target.items():
+        part = check_outbox(target, agencies, key, since)
+        total = part if total is None else _add(total, part)
+    return total
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: _add(a.get(k, 0), b.get(k, 0)) for k in {*a, *b}}
+    return a + b
+
+
+def _raw(out: Path, returncode: int) -> dict[str, Any]:
+    raw_path = out / RAW_FILE
+    if not raw_path.is_file():
+        raise TargetError(f"Locust did not finish the run (exit {returncode}); see "
+                          f"{out / 'locust.log'}: {_tail(out / 'locust.log')}")
+    return json.loads(raw_path.read_text())
+
+
+def _run_federated(request: RunRequest, context: RunContext, key: str, started: float,
+                   trust_ca: Path) -> RunOutput:
+    """A national axis and provincial ones on loopback, outages played against them."""
+    if request.target is not None:
+        raise TargetError("--federated starts its own axes; it cannot be combined with --target")
+    agencies = context.plan.agencies
+    regions = request.provinces or busiest_provinces(agencies, request.federated)
+    token = request.admin_token or secrets.token_hex(16)
+    federation = Federation(request.axis_command, request.out, regions, token,
+                            request.relay_backoff, trust_ca)
+    sampler = BacklogSampler(federation)
+    injector: Injector | None = None
+    try:
+        federation.start()
+        federation.register(agencies, key)
+        clock_file = request.out / CLOCK_FILE
+        clock_file.unlink(missing_ok=True)
+        injector = Injector(federation, request.outages, 0.0, context.settings.time_scale,
+                            clock_file)
+        target = federation.urls["national"]
+
+        def begin() -> None:
+            sampler.start()
+            injector.start()  # outages count from when sending starts (Locust's clock)
+
+        returncode = _locust(request, target, context, key, token, federation.env(), begin)
+        injector.stop()
+        sampler.stop()
+        metrics = {name: scrape_metrics(url) for name, url in federation.urls.items()}
+        bases = bases_for([a.code for a in agencies], federation.urls)
+        by_target: dict[str, list] = {}
+        for agency in agencies:
+            by_target.setdefault(bases[agency.code], []).append(agency)
+        outbox = _outbox(request.out, by_target, key)
+    finally:
+        if injector is not None and injector.is_alive():
+            injector.stop()
+        if sampler.is_alive():
+            sampler.stop()
+        federation.stop()
+    for name, text in metrics.items():
+        if text is not None:
+            (request.out / f"metrics-{name}.prom").write_text(text)
+    record = FederationRecord(regions, federation.urls, injector.windows, sampler.rows,
+                              metrics, injector.errors,
+                              {outage.axis: outage.kind for outage in request.outages})
+    return RunOutput(_raw(request.out, returncode), context, target, True,
+                     metrics.get("national"), outbox, time.monotonic() - started, returncode,
+                     federation=record)

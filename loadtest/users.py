@@ -16,6 +16,7 @@ End-to-end latency is measured from the intended send time carried in the packag
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from typing import Any, ClassVar
@@ -30,6 +31,7 @@ from loadtest import edxml, latency
 from loadtest.agents import AgencySystem
 from loadtest.client import AxisClient
 from loadtest.context import RunContext, document_date
+from loadtest.federation import AXES_ENV, bases_for, parse_axes
 from loadtest.ledger import EDOC, STATUS, status_key
 from loadtest.shapes import arrivals
 from loadtest.signing import agency_secret
@@ -42,6 +44,9 @@ INBOX_LIMIT = 100
 FOREIGN_TOLERANCE_S = 1.0
 """A delivery whose intended send time is this much before the run's start is not this run's
 (clocks of the processes of one run agree far better than this)."""
+SEND_RETRIES = 15
+"""Tries after the first of a send whose axis is down: 1, 2, then every 4 s (about 55 s), the
+axes' own relay back-off in a federated run (--relay-backoff 1,2,4)."""
 MAX_DELAY_MEANS = 10.0
 """Registration delays are exponential, cut at 10 means (probability e^-10) so runs end."""
 PROCESS_TAG = uuid.uuid4().hex[:8]
@@ -80,9 +85,12 @@ class AgencySystemUser(FastHttpUser):
         # workers learn the master's key with the spawn message, after their init
         key = getattr(self.environment.parsed_options, "secret_key", "") or run.settings.secret_key
         ca = getattr(self.environment.parsed_options, "signing_ca", "")
+        axes = os.environ.get(AXES_ENV)  # a federated run: each agency talks to its own axis
+        bases = bases_for([a.code for a in self.agencies], parse_axes(axes)) if axes else None
         self.axis = AxisClient(self.client, {a.code: agency_secret(key, a.code)
                                              for a in self.agencies},
-                               package_signer(ca) if ca else None)
+                               package_signer(ca) if ca else None, bases)
+        self.send_retries = SEND_RETRIES if axes else 0
         self.in_flight = BoundedSemaphore(run.settings.max_in_flight)
         for agency in self.agencies:
             self.workers.spawn(self._receive_loop, agency)
@@ -128,7 +136,7 @@ class AgencySystemUser(FastHttpUser):
             package = edxml.document(agency.code, recipients, document_id, intended=intended,
                                      priority=demand.sample_priority(rng),
                                      size_bytes=demand.sample_size_bytes(rng))
-            answer = self.axis.send(agency.code, package)
+            answer = self._send_retrying(agency.code, package)
             now = time.time()
             if answer.ok:
                 self.collector.journal.record_sent(EDOC, document_id, recipients, now)
@@ -144,6 +152,18 @@ class AgencySystemUser(FastHttpUser):
             self.in_flight.release()
             self.collector.pending -= 1
 
+    def _send_retrying(self, agency: str, package: bytes, name: str = "send") -> Any:
+        """Send; in a federated run, where failures are injected, retry a send that found the
+        agency's own axis down (no answer, or 5xx) as a document system would: with the same
+        DocumentId, so the axis stores it once however many tries reach it."""
+        answer = self.axis.send(agency, package, name)
+        for attempt in range(self.send_retries):
+            if answer.ok or 0 < answer.status < 500:
+                break
+            gevent.sleep(min(2.0 ** attempt, 4.0))
+            answer = self.axis.send(agency, package, name)
+        return answer
+
     def _send_status(self, me: str, original_sender: str, document_id: str, code: str,
                      intended: float) -> None:
         delay = intended - time.time()
@@ -151,7 +171,7 @@ class AgencySystemUser(FastHttpUser):
             gevent.sleep(delay)
         try:
             package = edxml.status(me, original_sender, document_id, code, intended=intended)
-            answer = self.axis.send(me, package, name=f"send status {code}")
+            answer = self._send_retrying(me, package, name=f"send status {code}")
             now = time.time()
             if answer.ok:
                 key = status_key(document_id, code, me)

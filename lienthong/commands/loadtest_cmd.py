@@ -64,10 +64,53 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(default: off)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="run directory to write (default: "
                         "results/runs/<scenario>-loadtest-<time>)")
+    federation = parser.add_argument_group(
+        "federation", "a national axis and provincial ones on loopback, and failures")
+    federation.add_argument("--federated", type=int, default=0, metavar="N",
+                            help="start a national axis and N provincial axes (the provinces "
+                            "carrying most of the sample's demand), each its own process")
+    federation.add_argument("--provinces", metavar="H41,H01,...",
+                            help="the provinces to give an axis of their own (instead of N)")
+    federation.add_argument("--outage", action="append", default=[], metavar="KIND:AXIS@S+D",
+                            help="inject an outage: kill or pause axis:H41 (or axis:national) "
+                            "S scenario seconds after sending starts, for D scenario seconds; "
+                            "repeatable; adds to the scenario's [[failures.outages]] (killed)")
+    federation.add_argument("--relay-backoff", default="1,2,4", metavar="S,S,...",
+                            help="the axes' relay back-off in real seconds (default 1,2,4: "
+                            "DHX's 30 s, 2 min, 20 min would outlast a short run)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         dest="overrides",
                         help="override a scenario key (repeatable; default: none)")
     parser.set_defaults(run=run)
+
+
+def _federation_args(args: argparse.Namespace) -> tuple[list[str], list[Any]]:
+    """(provinces, outages) from the command line, each bad value one line."""
+    from loadtest.failures import parse_outage
+
+    if args.federated < 0 or args.federated > 20:
+        raise UserError(f"--federated {args.federated}: expected 1-20 provincial axes")
+    provinces: list[str] = []
+    if args.provinces:
+        provinces = [p.strip() for p in args.provinces.split(",") if p.strip()]
+        bad = [p for p in provinces if not re.fullmatch(r"H\d{2}", p)]
+        if bad or not provinces or len(set(provinces)) != len(provinces):
+            raise UserError(f"--provinces {args.provinces!r}: expected distinct province "
+                            "codes such as H41,H01")
+        if args.federated and args.federated != len(provinces):
+            raise UserError(f"--federated {args.federated} and --provinces name "
+                            f"{len(provinces)}: give one of them")
+    try:
+        outages = [parse_outage(text) for text in args.outage]
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    from axis.federation.relay import parse_backoff
+
+    try:
+        parse_backoff(args.relay_backoff)
+    except ValueError as error:
+        raise UserError(f"--relay-backoff {error}") from None
+    return provinces, outages
 
 
 def parse_duration(text: str | None) -> float | None:
@@ -102,12 +145,14 @@ def run(args: argparse.Namespace) -> int:
     from lienthong.results import default_run_dir, prepare_run_dir
     from lienthong.scenario import load_scenario
     from loadtest.directory import TargetError, check_url
+    from loadtest.failures import Outage
     from loadtest.runner import RunRequest
     from loadtest.runner import run as run_load
     from loadtest.scenario import ScenarioError, read_scenario
 
     _check_args(args)
     run_time = parse_duration(args.run_time)
+    provinces, outages = _federation_args(args)
     if args.target is not None:
         try:
             check_url(args.target)  # before the run directory is created
@@ -115,9 +160,17 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(str(error)) from None
     loaded = load_scenario(args.scenario, args.overrides)  # strict: every section, every key
     try:  # and what the load test would not play, before a run directory is made
-        read_scenario(loaded.path, args.overrides)
+        played = read_scenario(loaded.path, args.overrides)
     except ScenarioError as error:
         raise UserError(str(error)) from None
+    outages = [Outage("kill", axis, start, duration)
+               for axis, start, duration in played.outages] + outages
+    federated = bool(args.federated or provinces)
+    if outages and not federated:
+        raise UserError("outages (--outage or [[failures.outages]]) need --federated N or "
+                        "--provinces: the load test injects them into axes it starts itself")
+    if federated and args.target is not None:
+        raise UserError("--federated starts its own axes; it cannot be combined with --target")
     out = args.out or default_run_dir(Path("results"), loaded.scenario.name, "loadtest")
     made_here = not out.exists()
     prepare_run_dir(out)
@@ -126,8 +179,13 @@ def run(args: argparse.Namespace) -> int:
                          spawn_rate=args.spawn_rate, run_time_s=run_time,
                          time_scale=args.time_scale, processes=args.processes,
                          progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
-                         axis_command=axis_command(), pin_cpus=args.pin_cpus)
+                         axis_command=axis_command(), pin_cpus=args.pin_cpus,
+                         federated=args.federated, provinces=provinces, outages=outages,
+                         relay_backoff=args.relay_backoff)
     target = args.target or "a fresh reference axis on 127.0.0.1"
+    if federated:
+        target = (f"a national axis and {args.federated or len(provinces)} provincial axes "
+                  "on 127.0.0.1")
     print(f"lienthong loadtest: {loaded.scenario.name} -> {target}; results in {out}",
           flush=True)
     try:
@@ -296,10 +354,20 @@ def write_run(out: Path, loaded: Any, output: Any, args: argparse.Namespace
         "cpu_pinning": output.pinning,
         "thresholds": thresholds,
         "passed": all(check["ok"] for check in thresholds.values()),
+        **_federation_figures(out, output, loaded.scenario.name),
     })
     write_summary(out, summary)
     plot_run(out)
     return summary
+
+
+def _federation_figures(out: Path, output: Any, name: str) -> dict[str, Any]:
+    if output.federation is None:
+        return {}
+    from lienthong.federation_run import figures
+
+    return figures(out, output.federation, output.raw["start"], output.federation.outage_kinds,
+                   f"{name}: backlog per axis, federated load test")
 
 
 def headline(summary: LoadtestSummary) -> str:
@@ -316,4 +384,10 @@ def headline(summary: LoadtestSummary) -> str:
             f"{summary.failure_ratio:.4f}"
             + (f"; {summary.foreign_deliveries} deliveries from earlier runs cleared (not "
                "counted)" if summary.foreign_deliveries else "")
-            + f"; {'PASSED' if summary.passed else 'FAILED'}")
+            + f"; {'PASSED' if summary.passed else 'FAILED'}"
+            + "".join(f"\n{axis}: down {', '.join(f'{d:.1f}-{u:.1f} s' for d, u in spans)}"
+                      + (f", drained {summary.drain_time_s[axis].max:.1f} s after"
+                         if summary.drain_time_s and axis in summary.drain_time_s else
+                         ", not drained")
+                      for axis, spans in (summary.outages or {}).items()))
+

@@ -1,0 +1,159 @@
+"""What a federated load test adds to its run directory: each axis's backlog over time
+(`backlog_axes.csv` and `backlog_axes.png`), the outage windows as played and the drain time after
+each, under the simulator's names (`outages`, `drain_time_s`, axes named `axis:H41`).
+
+Drain time: from the end of an outage (the axis answering again) until its own backlog and the
+federation's relay queues (what the other axes held for it) are back at their levels of the
+seconds just before it went down: the work its outage held back - the retried sends of its
+agencies, the relays for it, the deliveries its agencies could not fetch - has gone through.
+The simulator's counterpart is "outage end -> the last refused or queued request taken into
+service".
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BACKLOG_FILE = "backlog_axes.csv"
+BACKLOG_PLOT = "backlog_axes.png"
+GAP_S = 1.5
+"""Real seconds without a sample from an axis that break its line in the plot."""
+BASELINE_S = 10.0
+"""Real seconds before an outage over which its 'before' level of the relay queues is taken."""
+
+
+def relative_windows(windows: dict[str, list[list[float]]], start: float
+                     ) -> dict[str, list[list[float]]]:
+    return {axis: [[round(down - start, 3), round(up - start, 3)] for down, up in spans]
+            for axis, spans in windows.items()}
+
+
+def _rounds(rows: list[tuple[float, str, float, float]], axis: str
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per sampling round in which `axis` answered: (time, the axis's own backlog, the relay
+    queues summed over every axis that answered)."""
+    relay: dict[float, float] = {}
+    own: dict[float, float] = {}
+    for when, name, pending, queued in rows:
+        relay[when] = relay.get(when, 0.0) + queued
+        if name == axis:
+            own[when] = pending + queued
+    times = np.array(sorted(own))
+    return times, np.array([own[t] for t in times]), np.array([relay[t] for t in times])
+
+
+def drain_times(windows: dict[str, list[list[float]]],
+                rows: list[tuple[float, str, float, float]]) -> dict[str, dict[str, float]]:
+    """Per axis: count, mean and max of (the axis's backlog and every relay queue back to their
+    levels before the outage) - (the axis answering again). An outage whose backlog never came
+    back within the run is not counted."""
+    result: dict[str, dict[str, float]] = {}
+    for axis, spans in windows.items():
+        times, own, relay = _rounds(rows, axis)
+        drains = []
+        for down, up in spans:
+            before = (times >= down - BASELINE_S) & (times < down)
+            own_level = float(np.max(own[before])) if before.any() else 0.0
+            relay_level = float(np.max(relay[before])) if before.any() else 0.0
+            after = np.nonzero((times >= up) & (own <= own_level) & (relay <= relay_level))[0]
+            if after.size:
+                drains.append(float(times[after[0]] - up))
+        if drains:
+            result[axis] = {"count": len(drains), "mean": float(np.mean(drains)),
+                            "max": float(np.max(drains))}
+    return result
+
+
+def write_backlog(out: Path, rows: list[tuple[float, str, float, float]], start: float
+                  ) -> Path:
+    path = out / BACKLOG_FILE
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["time_s", "axis", "pending_deliveries", "relay_queue", "backlog"])
+        for when, axis, pending, relay in rows:
+            writer.writerow([f"{when - start:.3f}", axis, f"{pending:g}", f"{relay:g}",
+                             f"{pending + relay:g}"])
+    return path
+
+
+def plot_backlog(out: Path, rows: list[tuple[float, str, float, float]], start: float,
+                 windows: dict[str, list[list[float]]], drains: dict[str, dict[str, float]],
+                 title: str) -> Path:
+    """Each axis's backlog (pending deliveries + relay queue) over real time; outages shaded
+    and labelled, drain end marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True,
+                                      gridspec_kw={"height_ratios": [3, 2]})
+    series: dict[str, list[tuple[float, float, float]]] = {}
+    for when, axis, pending, relay in rows:
+        series.setdefault(axis, []).append((when - start, pending, relay))
+    for axis, points in sorted(series.items()):
+        points = _with_gaps(points)
+        t = [p[0] for p in points]
+        line, = top.plot(t, [p[1] + p[2] for p in points], linewidth=1.2, label=axis)
+        bottom.plot(t, [p[2] for p in points], linewidth=1.2, color=line.get_color(),
+                    label=axis)
+    for axis, spans in windows.items():
+        for n, (down, up) in enumerate(spans):
+            for ax in (top, bottom):
+                ax.axvspan(down - start, up - start, color="red", alpha=0.15,
+                           label=f"{axis} down" if ax is top and n == 0 else None)
+            drain = drains.get(axis)
+            if drain is not None and n == 0:
+                end = up - start + drain["max"]
+                for ax in (top, bottom):
+                    ax.axvline(end, color="green", linestyle="--", linewidth=1,
+                               label=f"drained (+{drain['max']:.1f} s)"
+                               if ax is top else None)
+    top.set_ylabel("backlog per axis\n(pending + relay queue)")
+    bottom.set_ylabel("relay queue per axis")
+    bottom.set_xlabel("real seconds since sending started")
+    top.set_title(title)
+    top.legend(fontsize=8, loc="upper left")
+    top.grid(alpha=0.3)
+    bottom.grid(alpha=0.3)
+    fig.tight_layout()
+    path = out / BACKLOG_PLOT
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _with_gaps(points: list[tuple[float, float, float]], gap_s: float = GAP_S
+               ) -> list[tuple[float, float, float]]:
+    """A NaN point wherever an axis did not answer for a while (down or paused), so the plot
+    shows a break there instead of a line across the outage."""
+    result: list[tuple[float, float, float]] = []
+    for point in points:
+        if result and point[0] - result[-1][0] > gap_s:
+            result.append((result[-1][0] + gap_s / 2, float("nan"), float("nan")))
+        result.append(point)
+    return result
+
+
+def figures(out: Path, record: Any, start: float, kinds: dict[str, str], title: str
+            ) -> dict[str, Any]:
+    """The summary keys of a federated run; writes the backlog CSV and plot."""
+    rows = record.backlog
+    drains = drain_times(record.windows, rows)
+    write_backlog(out, rows, start)
+    plot_backlog(out, rows, start, record.windows, drains, title)
+    peak: dict[str, float] = {}
+    for _, axis, pending, relay in rows:
+        peak[axis] = max(peak.get(axis, 0.0), pending + relay)
+    return {
+        "federation": {"axes": {f"axis:{name}": url for name, url in record.urls.items()},
+                       "regions": record.regions, "backlog_max": peak,
+                       "backlog_file": BACKLOG_FILE, "outage_kinds": kinds,
+                       "errors": record.errors},
+        "outages": relative_windows(record.windows, start),
+        "drain_time_s": drains,
+    }
