@@ -383,11 +383,13 @@ def _run_federated(request: RunRequest, context: RunContext, key: str, started: 
             by_target.setdefault(bases[agency.code], []).append(agency)
         outbox = _outbox(request.out, by_target, key)
     finally:
-        if injector is not None and injector.is_alive():
-            injector.stop()
-        if sampler.is_alive():
-            sampler.stop()
-        federation.stop()
+        try:
+            if injector is not None and injector.is_alive():
+                injector.stop()
+            if sampler.is_alive():
+                sampler.stop()
+        finally:  # every axis process this run started is stopped, whatever happened
+            federation.stop()
     for name, text in metrics.items():
         if text is not None:
             (request.out / f"metrics-{name}.prom").write_text(text)

@@ -21,7 +21,7 @@ def test_drain_is_from_recovery_to_the_queue_back_at_its_level_before() -> None:
     relay.update({t: float(5 * (t - 109)) for t in range(110, 121)})  # growing while down
     relay.update({121: 40.0, 122: 20.0, 123: 8.0, 124: 1.0})
     rows = samples(relay)
-    assert drain_times({"axis:H01": [[110.0, 120.5]]}, rows) == {
+    assert drain_times({"axis:H02": [[110.0, 120.5]]}, rows) == {
         "axis:H02": {"count": 1, "mean": 3.5, "max": 3.5}}
     # never back within the run: not counted
     stuck = samples({t: (50.0 if t >= 110 else 0.0) for t in range(100, 141)})
