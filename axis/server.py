@@ -31,9 +31,11 @@ ADMIN_TOKEN_ALIAS = "LIENTHONG_AXIS_ADMIN_TOKEN"
 """The one name `axis serve` and `lienthong loadtest` share; the old axis-only name still works."""
 
 
+SECRET_ENV = "LIENTHONG_AXIS_SECRET"
+
+
 def env_admin_token() -> str | None:
     return os.environ.get(ADMIN_TOKEN_ENV) or os.environ.get(ADMIN_TOKEN_ALIAS)
-SECRET_ENV = "LIENTHONG_AXIS_SECRET"
 
 
 class ConfigError(ValueError):
@@ -77,14 +79,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     federation.add_argument("--role", default="standalone",
                             help="standalone (default), provincial, platform or national")
     federation.add_argument("--region", default=None, metavar="CODE",
-                            help="what a provincial axis (Hnn) or platform (Gnn) serves")
+                            help="what a provincial axis (Hnn) or platform (Gnn) serves "
+                            "(default: none; required by those roles)")
     federation.add_argument("--upstream", default=None, metavar="URL",
-                            help="the national axis (provincial and platform roles)")
+                            help="the national axis (default: none; required by the "
+                            "provincial and platform roles)")
     federation.add_argument("--downstream", action="append", default=[], metavar="REGION=URL",
-                            help="a regional axis below a national one (repeatable)")
+                            help="a regional axis below a national one (repeatable; "
+                            "default: none)")
     federation.add_argument("--secret", default=None,
                             help="this axis's secret at its neighbours, where it is registered "
-                            f"as axis.REGION or axis.national (or ${SECRET_ENV})")
+                            f"as axis.REGION or axis.national (default: ${SECRET_ENV}; "
+                            "required by every role but standalone)")
     federation.add_argument("--relay-backoff", default="30,120,1200", metavar="S,S,...",
                             help="seconds between failing forwarding rounds to a neighbour "
                             "(default 30,120,1200, as DHX)")

@@ -68,13 +68,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "federation", "a national axis and provincial ones on loopback, and failures")
     federation.add_argument("--federated", type=int, default=0, metavar="N",
                             help="start a national axis and N provincial axes (the provinces "
-                            "carrying most of the sample's demand), each its own process")
+                            "carrying most of the sample's demand), each its own process "
+                            "(default 0: one standalone axis)")
     federation.add_argument("--provinces", metavar="H41,H01,...",
-                            help="the provinces to give an axis of their own (instead of N)")
+                            help="the provinces to give an axis of their own, instead of N "
+                            "(default: none)")
     federation.add_argument("--outage", action="append", default=[], metavar="KIND:AXIS@S+D",
                             help="inject an outage: kill or pause axis:H41 (or axis:national) "
                             "S scenario seconds after sending starts, for D scenario seconds; "
-                            "repeatable; adds to the scenario's [[failures.outages]] (killed)")
+                            "repeatable; adds to the scenario's [[failures.outages]] (killed) "
+                            "(default: none)")
     federation.add_argument("--relay-backoff", default="1,2,4", metavar="S,S,...",
                             help="the axes' relay back-off in real seconds (default 1,2,4: "
                             "DHX's 30 s, 2 min, 20 min would outlast a short run)")
