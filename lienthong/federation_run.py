@@ -2,17 +2,24 @@
 (`backlog_axes.csv` and `backlog_axes.png`), the outage windows as played and the drain time after
 each, under the simulator's names (`outages`, `drain_time_s`, axes named `axis:H41`).
 
-Drain time: from the end of an outage (the axis answering again) until its own backlog and the
-federation's relay queues (what the other axes held for it) are back at their levels of the
-seconds just before it went down: the work its outage held back - the retried sends of its
-agencies, the relays for it, the deliveries its agencies could not fetch - has gone through.
-The simulator's counterpart is "outage end -> the last refused or queued request taken into
-service".
+Drain time (`drain_time_s`, the simulator's definition): from the end of an outage (the axis
+answering again) until the last package its outage held back was stored by it - a send its
+agencies retried, or a relay another axis retried. Read from the axis's own store after the run:
+packages stored after the outage whose intended send time (the first Timestamp of the package:
+the sender's TraceHeader, or a status's own) is before its end. The simulator's counterpart is
+"outage end -> the last refused or queued request taken into service".
+
+Backlog drain (`federation.backlog_drain_s`): until its own backlog and the federation's relay
+queues are back at their levels of the seconds just before it went down, i.e. also until its
+agencies have fetched what piled up (one poll period more, or so).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +75,52 @@ def drain_times(windows: dict[str, list[list[float]]],
     return result
 
 
+_INTENDED = re.compile(rb"<(?:[\w.-]+:)?Timestamp>(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):"
+                       rb"(\d\d)(?:\.(\d{1,6}))?<")
+
+
+def intended_time(body: bytes) -> float | None:
+    """The first Timestamp of a package (UTC), as unix seconds."""
+    match = _INTENDED.search(body)
+    if match is None:
+        return None
+    *parts, fraction = match.groups()
+    when = dt.datetime(*(int(p) for p in parts), tzinfo=dt.UTC).timestamp()
+    return when + (int(fraction.ljust(6, b"0")) / 1e6 if fraction else 0.0)
+
+
+def held_back_drain(store: Path, up: float) -> float | None:
+    """Seconds from `up` to the last package the axis stored after it whose intended time is
+    before it (held back by the outage); None if there was none, or no readable store."""
+    if not store.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as conn:
+            rows = conn.execute("SELECT created_at, body FROM documents WHERE created_at >= ?",
+                                (up,)).fetchall()
+    except sqlite3.Error:
+        return None
+    last = None
+    for created, body in rows:
+        intended = intended_time(bytes(body))
+        if intended is not None and intended < up and (last is None or created > last):
+            last = created
+    return None if last is None else float(last - up)
+
+
+def held_back_drains(out: Path, windows: dict[str, list[list[float]]]
+                     ) -> dict[str, dict[str, float]]:
+    """`drain_time_s` per axis from its store (axis-<name>.sqlite3 in the run directory)."""
+    result: dict[str, dict[str, float]] = {}
+    for axis, spans in windows.items():
+        store = out / f"axis-{axis.removeprefix('axis:')}.sqlite3"
+        drains = [d for _, up in spans if (d := held_back_drain(store, up)) is not None]
+        if drains:
+            result[axis] = {"count": len(drains), "mean": float(np.mean(drains)),
+                            "max": float(np.max(drains))}
+    return result
+
+
 def write_backlog(out: Path, rows: list[tuple[float, str, float, float]], start: float
                   ) -> Path:
     path = out / BACKLOG_FILE
@@ -82,7 +135,7 @@ def write_backlog(out: Path, rows: list[tuple[float, str, float, float]], start:
 
 def plot_backlog(out: Path, rows: list[tuple[float, str, float, float]], start: float,
                  windows: dict[str, list[list[float]]], drains: dict[str, dict[str, float]],
-                 title: str) -> Path:
+                 backlog_drains: dict[str, dict[str, float]], title: str) -> Path:
     """Each axis's backlog (pending deliveries + relay queue) over real time; outages shaded
     and labelled, drain end marked."""
     import matplotlib
@@ -106,13 +159,17 @@ def plot_backlog(out: Path, rows: list[tuple[float, str, float, float]], start: 
             for ax in (top, bottom):
                 ax.axvspan(down - start, up - start, color="red", alpha=0.15,
                            label=f"{axis} down" if ax is top and n == 0 else None)
-            drain = drains.get(axis)
-            if drain is not None and n == 0:
+            if n:
+                continue
+            for found, style, what in ((drains, "--", "last held-back package in"),
+                                       (backlog_drains, ":", "backlog back to its level")):
+                drain = found.get(axis)
+                if drain is None:
+                    continue
                 end = up - start + drain["max"]
                 for ax in (top, bottom):
-                    ax.axvline(end, color="green", linestyle="--", linewidth=1,
-                               label=f"drained (+{drain['max']:.1f} s)"
-                               if ax is top else None)
+                    ax.axvline(end, color="green", linestyle=style, linewidth=1.2,
+                               label=f"{what} (+{drain['max']:.1f} s)" if ax is top else None)
     top.set_ylabel("backlog per axis\n(pending + relay queue)")
     bottom.set_ylabel("relay queue per axis")
     bottom.set_xlabel("real seconds since sending started")
@@ -143,9 +200,10 @@ def figures(out: Path, record: Any, start: float, kinds: dict[str, str], title: 
             ) -> dict[str, Any]:
     """The summary keys of a federated run; writes the backlog CSV and plot."""
     rows = record.backlog
-    drains = drain_times(record.windows, rows)
+    backlog_drains = drain_times(record.windows, rows)
+    drains = held_back_drains(out, record.windows)
     write_backlog(out, rows, start)
-    plot_backlog(out, rows, start, record.windows, drains, title)
+    plot_backlog(out, rows, start, record.windows, drains, backlog_drains, title)
     peak: dict[str, float] = {}
     for _, axis, pending, relay in rows:
         peak[axis] = max(peak.get(axis, 0.0), pending + relay)
@@ -153,7 +211,7 @@ def figures(out: Path, record: Any, start: float, kinds: dict[str, str], title: 
         "federation": {"axes": {f"axis:{name}": url for name, url in record.urls.items()},
                        "regions": record.regions, "backlog_max": peak,
                        "backlog_file": BACKLOG_FILE, "outage_kinds": kinds,
-                       "errors": record.errors},
+                       "backlog_drain_s": backlog_drains, "errors": record.errors},
         "outages": relative_windows(record.windows, start),
         "drain_time_s": drains,
     }

@@ -176,6 +176,7 @@ class Federation(Strict):
     backlog_max: dict[str, float]
     backlog_file: str
     outage_kinds: dict[str, str]
+    backlog_drain_s: dict[str, DrainTime]
     errors: list[str]
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from types import SimpleNamespace
 
-from lienthong.federation_run import drain_times, figures, relative_windows
+from lienthong.federation_run import (
+    drain_times,
+    figures,
+    held_back_drains,
+    intended_time,
+    relative_windows,
+)
 
 
 def samples(relay_at: dict[float, float]) -> list[tuple[float, str, float, float]]:
@@ -37,8 +44,24 @@ def test_figures_write_the_backlog_csv_and_plot(tmp_path) -> None:
                              regions=["H02"], errors=[])
     keys = figures(tmp_path, record, 100.0, {"axis:H02": "kill"}, "test")
     assert keys["outages"] == {"axis:H02": [[10.0, 20.0]]}
-    assert keys["drain_time_s"]["axis:H02"]["max"] == 11.0  # back at 0 at t = 131
+    assert keys["drain_time_s"] == {}  # no store of axis:H02 in the run directory
+    assert keys["federation"]["backlog_drain_s"]["axis:H02"]["max"] == 11.0  # 0 at t = 131
     assert keys["federation"]["backlog_max"] == {"axis:national": 21.0, "axis:H02": 2.0}
     lines = (tmp_path / "backlog_axes.csv").read_text().splitlines()
     assert lines[0] == "time_s,axis,pending_deliveries,relay_queue,backlog" and len(lines) == 83
     assert (tmp_path / "backlog_axes.png").stat().st_size > 10_000
+
+
+def test_drain_time_is_the_last_held_back_package_stored_after_the_outage(tmp_path) -> None:
+    """Stored after the outage ended (t = 1000) with an intended time before it: held back."""
+    with sqlite3.connect(tmp_path / "axis-H21.sqlite3") as conn:
+        conn.execute("CREATE TABLE documents (created_at REAL, body BLOB)")
+        for created, intended in ((990.0, "00:16:20"), (1001.0, "00:16:35"),
+                                  (1003.5, "00:16:39.250000"), (1009.0, "00:16:45")):
+            body = (f"<e><TraceHeader><OrganId>x</OrganId><Timestamp>1970/01/01 {intended}"
+                    "</Timestamp></TraceHeader></e>").encode()
+            conn.execute("INSERT INTO documents VALUES (?, ?)", (created, body))
+    assert intended_time(b"<Timestamp>1970/01/01 00:16:39.25</Timestamp>") == 999.25
+    assert held_back_drains(tmp_path, {"axis:H21": [[900.0, 1000.0]]}) == {
+        "axis:H21": {"count": 1, "mean": 3.5, "max": 3.5}}
+    assert held_back_drains(tmp_path, {"axis:H99": [[900.0, 1000.0]]}) == {}
