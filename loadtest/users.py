@@ -156,12 +156,25 @@ class AgencySystemUser(FastHttpUser):
         """Send; in a federated run, where failures are injected, retry a send that found the
         agency's own axis down (no answer, or 5xx) as a document system would: with the same
         DocumentId, so the axis stores it once however many tries reach it."""
-        answer = self.axis.send(agency, package, name)
+        return self._retrying(lambda: self.axis.send(agency, package, name))
+
+    def _ack_retrying(self, agency: str, delivery_id: int) -> Any:
+        """Acknowledge; in a federated run, retry an acknowledgement the axis did not answer (it
+        was killed or paused after the fetch), as a document system would, before polling
+        again: an unacknowledged delivery is handed out again (at-least-once), and a recipient
+        that gave up on the acknowledgement would fetch it twice. Acknowledging is idempotent
+        (done after done stays done)."""
+        return self._retrying(lambda: self.axis.ack(agency, delivery_id))
+
+    def _retrying(self, call: Any) -> Any:
+        """`call()` again while the axis gives no answer or a 5xx, backing off 1, 2, then every
+        4 s (a standalone run does not retry: nothing is injected there)."""
+        answer = call()
         for attempt in range(self.send_retries):
             if answer.ok or 0 < answer.status < 500:
                 break
             gevent.sleep(min(2.0 ** attempt, 4.0))
-            answer = self.axis.send(agency, package, name)
+            answer = call()
         return answer
 
     def _send_status(self, me: str, original_sender: str, document_id: str, code: str,
@@ -239,7 +252,7 @@ class AgencySystemUser(FastHttpUser):
             # left on a reused axis by an earlier run (or sent by someone else): cleared from the
             # inbox, counted apart, never in this run's ledger or latency
             self.collector.counters["foreign_deliveries"] += 1
-            self.axis.ack(agency.code, delivery_id)
+            self._ack_retrying(agency.code, delivery_id)
             return
         if kind == STATUS:
             code = edxml.status_code(fetched.body) or "??"
@@ -252,7 +265,7 @@ class AgencySystemUser(FastHttpUser):
         self.collector.journal.record_fetch(kind, key, agency.code, now)
         if intended is not None:
             self._measure(series, now - intended, len(fetched.body))
-        answer = self.axis.ack(agency.code, delivery_id)
+        answer = self._ack_retrying(agency.code, delivery_id)
         if answer.ok and intended is not None and kind == EDOC:
             self._measure("ack", time.time() - intended, 0)
         if kind == EDOC:
