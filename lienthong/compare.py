@@ -93,6 +93,13 @@ def outage_rows(summaries: Sequence[dict[str, Any]]) -> list[list[str]]:
             drain.append(_format(value["max"], 1) if value else "-")
         rows.append([f"{axis} down (s)", *down])
         rows.append([f"{axis} drain (s)", *drain])
+    links = sorted({link for s in summaries for link in (s.get("link_outages") or {})})
+    for link in links:
+        cut = []
+        for summary in summaries:
+            spans = (summary.get("link_outages") or {}).get(link, [])
+            cut.append(_format(sum(up - start for start, up in spans), 1) if spans else "-")
+        rows.append([f"link {link.removeprefix('axis:')}-national cut (s)", *cut])
     return rows
 
 
@@ -152,6 +159,9 @@ def to_scenario_time(run: Run) -> Run:
         "outages": None if summary.outages is None else {
             axis: [[t * scale for t in span] for span in spans]
             for axis, spans in summary.outages.items()},
+        "link_outages": None if summary.link_outages is None else {
+            link: [[t * scale for t in span] for span in spans]
+            for link, spans in summary.link_outages.items()},
         "drain_time_s": None if summary.drain_time_s is None else {
             axis: drain.model_copy(update={"mean": drain.mean * scale,
                                            "max": drain.max * scale})

@@ -135,9 +135,10 @@ def write_backlog(out: Path, rows: list[tuple[float, str, float, float]], start:
 
 def plot_backlog(out: Path, rows: list[tuple[float, str, float, float]], start: float,
                  windows: dict[str, list[list[float]]], drains: dict[str, dict[str, float]],
-                 backlog_drains: dict[str, dict[str, float]], title: str) -> Path:
-    """Each axis's backlog (pending deliveries + relay queue) over real time; outages shaded
-    and labelled, drain end marked."""
+                 backlog_drains: dict[str, dict[str, float]], title: str,
+                 link_windows: dict[str, list[list[float]]] | None = None) -> Path:
+    """Each axis's backlog (pending deliveries + relay queue) over real time; axis outages
+    shaded red, link cuts orange, each labelled, drain end marked."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -170,6 +171,12 @@ def plot_backlog(out: Path, rows: list[tuple[float, str, float, float]], start: 
                 for ax in (top, bottom):
                     ax.axvline(end, color="green", linestyle=style, linewidth=1.2,
                                label=f"{what} (+{drain['max']:.1f} s)" if ax is top else None)
+    for link, spans in (link_windows or {}).items():
+        for n, (down, up) in enumerate(spans):
+            for ax in (top, bottom):
+                ax.axvspan(down - start, up - start, color="orange", alpha=0.2,
+                           label=f"link {link.removeprefix('axis:')}-national cut"
+                           if ax is top and n == 0 else None)
     top.set_ylabel("backlog per axis\n(pending + relay queue)")
     bottom.set_ylabel("relay queue per axis")
     bottom.set_xlabel("real seconds since sending started")
@@ -203,7 +210,8 @@ def figures(out: Path, record: Any, start: float, kinds: dict[str, str], title: 
     backlog_drains = drain_times(record.windows, rows)
     drains = held_back_drains(out, record.windows)
     write_backlog(out, rows, start)
-    plot_backlog(out, rows, start, record.windows, drains, backlog_drains, title)
+    plot_backlog(out, rows, start, record.windows, drains, backlog_drains, title,
+                 record.link_windows)
     peak: dict[str, float] = {}
     for _, axis, pending, relay in rows:
         peak[axis] = max(peak.get(axis, 0.0), pending + relay)
@@ -211,7 +219,10 @@ def figures(out: Path, record: Any, start: float, kinds: dict[str, str], title: 
         "federation": {"axes": {f"axis:{name}": url for name, url in record.urls.items()},
                        "regions": record.regions, "backlog_max": peak,
                        "backlog_file": BACKLOG_FILE, "outage_kinds": kinds,
-                       "backlog_drain_s": backlog_drains, "errors": record.errors},
+                       "backlog_drain_s": backlog_drains, "errors": record.errors,
+                       "relay_backoff_s": [float(d) for d in record.relay_backoff.split(",")
+                                           if d]},
         "outages": relative_windows(record.windows, start),
         "drain_time_s": drains,
+        "link_outages": relative_windows(record.link_windows, start),
     }

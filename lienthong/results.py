@@ -176,8 +176,11 @@ class Federation(Strict):
     backlog_max: dict[str, float]
     backlog_file: str
     outage_kinds: dict[str, str]
+    """How each outage was played (kill, pause, cut), by its axis or link."""
     backlog_drain_s: dict[str, DrainTime]
     errors: list[str]
+    relay_backoff_s: list[float] = []
+    """The axes' relay back-off as run, real seconds (the last repeats)."""
 
 
 class LoadtestSummary(Provenance, Figures):
@@ -231,7 +234,11 @@ class LoadtestSummary(Provenance, Figures):
     """Outage windows (down, up) per axis, in seconds from the start of sending, as the
     simulator's `outages_replication_1`."""
     drain_time_s: dict[str, DrainTime] | None = None
-    """Per axis: outage end -> its backlog back to where it was before (the simulator's key)."""
+    """Per axis: outage end -> the last package its outage held back stored by it (the
+    simulator's key)."""
+    link_outages: dict[str, list[list[float]]] | None = None
+    """Link outages (down, up) by the link's regional axis, as the simulator's `link_outages`,
+    in seconds from the start of sending."""
 
 
 class SweepPoint(Strict):

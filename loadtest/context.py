@@ -16,6 +16,7 @@ from loadtest.scenario import LoadScenario
 from loadtest.shapes import Clock, RateProfile
 from topology.build import Topology, build_topology
 from topology.calendar import WorkCalendar
+from topology.outages import RETRY_INITIAL_S, RETRY_MAX_S
 
 MODES = ("poll", "long_poll", "push")
 
@@ -36,6 +37,11 @@ class Settings:
     late_threshold_s: float
     max_in_flight: int
     secret_key: str
+    retry_initial_s: float = RETRY_INITIAL_S
+    retry_max_s: float = RETRY_MAX_S
+    """The scenario's retry back-off ([failures], topology.outages.backoff), compressed by the
+    time scale: what agency systems and relaying axes wait before trying again in a federated
+    run, where failures are injected."""
 
 
 @dataclass
@@ -106,7 +112,9 @@ def resolve_settings(scenario: LoadScenario, *, users: int | None = None,
                     registration_delay_s=registration,
                     long_poll_wait_s=max(1.0, delivery.long_poll_timeout_s / scale),
                     mode=mode, drain_s=lt.drain_s, late_threshold_s=lt.late_threshold_s,
-                    max_in_flight=lt.max_in_flight, secret_key=secret_key)
+                    max_in_flight=lt.max_in_flight, secret_key=secret_key,
+                    retry_initial_s=scenario.retry_initial_s / scale,
+                    retry_max_s=scenario.retry_max_s / scale)
 
 
 def make_profile(scenario: LoadScenario, settings: Settings, calendar: WorkCalendar

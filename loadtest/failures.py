@@ -1,18 +1,24 @@
-"""Failure injection in a federated load test: outage kinds, the schedule, and the backlog.
+"""Failure injection in a federated load test: how each outage kind is played, the schedule,
+and the backlog.
 
-An outage names an axis by the simulator's name (`axis:H41`, `axis:national`), a start and a
-duration in scenario seconds from the start of sending (they follow --time-scale, like
-everything else in the run), and a kind from `KINDS`, one small class each:
+The outage kinds and their names are the scenario's, shared with the simulator
+(topology/outages.py): an `axis` outage names an axis by the simulator's name (`axis:H41`,
+`axis:national`), a `link` outage the link between a regional axis and the national one (named
+by the regional axis, `axis:H41`); both start `start_s` scenario seconds after sending starts
+and last `duration_s` (they follow --time-scale, like everything else in the run). Here each
+kind's plays are one small class each (`PLAYS`):
 
-- `kill`: SIGKILL the axis (no shutdown code runs), restart it on the same store and port when
-  the outage ends; what it had acknowledged must survive, and its neighbours queue for it.
-- `pause`: SIGSTOP, then SIGCONT: the axis holds its connections but answers nothing, the way a
-  hung process or a full-GC stall looks to its neighbours.
+- `kill` (axis): SIGKILL the axis (no shutdown code runs), restart it on the same store and port
+  when the outage ends; what it had acknowledged must survive, and its neighbours queue for it.
+- `pause` (axis): SIGSTOP, then SIGCONT: the axis holds its connections but answers nothing, the
+  way a hung process or a full-GC stall looks to its neighbours.
+- `cut` (link): stop the TCP proxies carrying the link (loadtest/links.py), both ways, and start
+  them again when it ends; each axis's own agencies carry on.
 
-They come from the scenario (`[[failures.outages]]` with `axis`, as the simulator reads them;
-played as `kill`) or from the command line (`--outage KIND:AXIS@START+DURATION`). While the run
-goes on, `BacklogSampler` scrapes every axis's /metrics and keeps each one's backlog (pending
-deliveries plus relay queue) over time.
+They come from the scenario (`[[failures.outages]]`, each kind played its first way: an axis
+killed, a link cut) or from the command line (`--outage PLAY:KIND:TARGET@START+DURATION`, read by
+`topology.outages.parse_spec`). While the run goes on, `BacklogSampler` scrapes every axis's
+/metrics and keeps each one's backlog (pending deliveries plus relay queue) over time.
 """
 
 from __future__ import annotations
@@ -24,101 +30,104 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from loadtest.directory import TargetError
-from loadtest.federation import AxisNode, Federation
+from loadtest.federation import Federation
+from topology.outages import KINDS, AxisOutage, LinkOutage, Spec
 
 
-class OutageKind(abc.ABC):
+class Play(abc.ABC):
+    """One way of playing an outage kind on the federation's processes."""
+
     name: ClassVar[str]
+    kind: ClassVar[str]
+    """The topology.outages kind it plays (`axis`, `link`)."""
 
     @abc.abstractmethod
-    def down(self, node: AxisNode) -> None: ...
+    def down(self, target: Any) -> None: ...
 
     @abc.abstractmethod
-    def up(self, node: AxisNode) -> None: ...
+    def up(self, target: Any) -> None: ...
 
 
-KINDS: dict[str, OutageKind] = {}
+PLAYS: dict[str, Play] = {}
 
 
-def _kind(cls: type[OutageKind]) -> type[OutageKind]:
-    KINDS[cls.name] = cls()
+def _play(cls: type[Play]) -> type[Play]:
+    PLAYS[cls.name] = cls()
     return cls
 
 
-@_kind
-class Kill(OutageKind):
+@_play
+class Kill(Play):
     name = "kill"
+    kind = "axis"
 
-    def down(self, node: AxisNode) -> None:
-        node.kill()
+    def down(self, target: Any) -> None:
+        target.kill()
 
-    def up(self, node: AxisNode) -> None:
-        node.start()
+    def up(self, target: Any) -> None:
+        target.start()
 
 
-@_kind
-class Pause(OutageKind):
+@_play
+class Pause(Play):
     name = "pause"
+    kind = "axis"
 
-    def down(self, node: AxisNode) -> None:
-        node.pause()
+    def down(self, target: Any) -> None:
+        target.pause()
 
-    def up(self, node: AxisNode) -> None:
-        node.resume()
-
-
-@dataclass(frozen=True)
-class Outage:
-    kind: str
-    axis: str
-    """The simulator's name: axis:national or axis:Hnn."""
-    start_s: float
-    duration_s: float
-    """Both in scenario seconds, from the start of sending."""
+    def up(self, target: Any) -> None:
+        target.resume()
 
 
-_SPEC = re.compile(r"^(\w+):((?:axis:)?[\w.]+)@(\d+(?:\.\d+)?)\+(\d+(?:\.\d+)?)$")
+@_play
+class Cut(Play):
+    name = "cut"
+    kind = "link"
+
+    def down(self, target: Any) -> None:
+        target.cut()
+
+    def up(self, target: Any) -> None:
+        target.restore()
 
 
-def parse_outage(text: str) -> Outage:
-    """'kill:axis:H41@3600+1200' (or kill:H41@...) -> Outage; ValueError naming the fault."""
-    match = _SPEC.match(text.strip())
-    if match is None:
-        raise ValueError(f"--outage {text!r}: expected KIND:AXIS@START+DURATION in scenario "
-                         "seconds, e.g. kill:axis:H41@3600+1200")
-    kind, axis, start, duration = match.groups()
-    if kind not in KINDS:
-        raise ValueError(f"--outage {text!r}: kind {kind!r} is not one of {', '.join(KINDS)}")
-    if float(duration) <= 0:
-        raise ValueError(f"--outage {text!r}: the duration must be positive")
-    axis = axis if axis.startswith("axis:") else f"axis:{axis}"
-    return Outage(kind, axis, float(start), float(duration))
+def played(outage: AxisOutage | LinkOutage) -> Spec:
+    """A scenario entry as the load test plays it: its kind's first play."""
+    return Spec(KINDS[outage.kind].plays[0], outage)
 
 
 class Injector(threading.Thread):
     """Plays the outages against the federation's processes; records what really happened
     (unix times of each down and up) in `windows`."""
 
-    def __init__(self, federation: Federation, outages: list[Outage], start: float,
+    def __init__(self, federation: Federation, outages: list[Spec], start: float,
                  time_scale: float, clock_file: Path | None = None) -> None:
         super().__init__(name="lienthong-failures", daemon=True)
         self.federation = federation
         self.start_at = start
         self.clock_file = clock_file
         self.time_scale = time_scale
-        by_name = {node.sim_name: node for node in federation.nodes.values()}
-        for outage in outages:
-            if outage.axis not in by_name:
-                raise TargetError(f"outage of {outage.axis}: the federation has "
-                                  f"{', '.join(sorted(by_name))}")
-        self.plan = sorted(((o, by_name[o.axis]) for o in outages),
-                           key=lambda pair: pair[0].start_s)
+        targets: dict[str, dict[str, Any]] = {
+            "axis": {node.sim_name: node for node in federation.nodes.values()},
+            "link": {link.sim_name: link for link in federation.links.values()},
+        }
+        self.plan = []
+        for spec in outages:
+            found = targets[spec.outage.kind]
+            if spec.outage.target not in found:
+                raise TargetError(f"{spec.outage.kind} outage of {spec.outage.target}: the "
+                                  f"federation has {', '.join(sorted(found)) or 'none'}")
+            self.plan.append((spec, found[spec.outage.target]))
+        self.plan.sort(key=lambda pair: pair[0].outage.start_s)
         self.windows: dict[str, list[list[float]]] = {}
+        """Axis outages as played: (down, up) unix times by axis."""
+        self.link_windows: dict[str, list[list[float]]] = {}
+        """Link outages as played, by the link's regional axis (the simulator's names)."""
         self.errors: list[str] = []
         self._halt = threading.Event()
 
@@ -136,21 +145,23 @@ class Injector(threading.Thread):
     def run(self) -> None:
         if self.clock_file is not None and not self.wait_for_clock(self.clock_file):
             return
-        for outage, node in self.plan:
+        for spec, target in self.plan:
+            outage = spec.outage
             down_at = self.start_at + outage.start_s / self.time_scale
             if self._halt.wait(max(0.0, down_at - time.time())):
                 return
-            kind = KINDS[outage.kind]
-            kind.down(node)
+            play = PLAYS[spec.play]
+            play.down(target)
             down = time.time()
             if self._halt.wait(outage.duration_s / self.time_scale):
-                kind.up(node)
+                play.up(target)
                 return
             try:
-                kind.up(node)
+                play.up(target)
             except TargetError as error:
                 self.errors.append(str(error))
-            self.windows.setdefault(node.sim_name, []).append([down, time.time()])
+            windows = self.windows if outage.kind == "axis" else self.link_windows
+            windows.setdefault(outage.target, []).append([down, time.time()])
 
     def stop(self) -> None:
         self._halt.set()

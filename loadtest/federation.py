@@ -10,7 +10,8 @@ province), with secrets made for the run.
 
 The load test does not import the axis: it starts `lienthong axis serve` processes, and an axis
 can be killed (SIGKILL, restarted later on the same store and port) or paused (SIGSTOP/SIGCONT)
-by the failure injector (`loadtest.failures`).
+by the failure injector (`loadtest.failures`); a link named by a link outage runs through TCP
+proxies the injector can cut and restore (`loadtest.links`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from loadtest.agents import AgencySystem
 from loadtest.directory import TargetError, check_target, register_systems
+from loadtest.links import Link, Proxy
 from topology.codes import CodeError, parse_code
 
 LOOPBACK = "127.0.0.1"
@@ -147,7 +149,8 @@ class Federation:
     signing CA, so each verifies the agencies' signatures on what it accepts or is relayed)."""
 
     def __init__(self, command: Sequence[str], out: Path, regions: Sequence[str], token: str,
-                 relay_backoff: str = "1,2,4", trust_ca: Path | None = None) -> None:
+                 relay_backoff: str = "1,2,4", trust_ca: Path | None = None,
+                 links: Sequence[str] = ()) -> None:
         if not command:
             raise TargetError("no reference axis command to start a federation with")
         self.token = token
@@ -155,6 +158,20 @@ class Federation:
         ports = {name: _free_port() for name in (NATIONAL, *self.regions)}
         self.secrets = {name: secrets.token_hex(16) for name in ports}
         urls = {name: f"http://{LOOPBACK}:{port}" for name, port in ports.items()}
+        # A link a run may cut goes through a TCP proxy each way (`loadtest.links`); the others
+        # are direct. `upstream`/`downstream` are the URLs each side is given for the other.
+        self.links: dict[str, Link] = {}
+        upstream = {region: urls[NATIONAL] for region in self.regions}
+        downstream = {region: urls[region] for region in self.regions}
+        for region in links:
+            if region not in self.regions:
+                raise TargetError(f"link outage of axis:{region}: the federation's provincial "
+                                  f"axes are {', '.join(self.regions)}")
+            log = out / f"link-{region}.log"
+            link = Link(region, Proxy(_free_port(), ports[NATIONAL], log),
+                        Proxy(_free_port(), ports[region], log))
+            self.links[region] = link
+            upstream[region], downstream[region] = link.up.url, link.down.url
         self.nodes: dict[str, AxisNode] = {}
         for name, port in ports.items():
             store = out / f"axis-{name}.sqlite3"
@@ -166,9 +183,9 @@ class Federation:
             if name == NATIONAL:
                 argv += ["--role", "national"]
                 for region in self.regions:
-                    argv += ["--downstream", f"{region}={urls[region]}"]
+                    argv += ["--downstream", f"{region}={downstream[region]}"]
             else:
-                argv += ["--role", "provincial", "--region", name, "--upstream", urls[NATIONAL]]
+                argv += ["--role", "provincial", "--region", name, "--upstream", upstream[name]]
             argv += ["--relay-backoff", relay_backoff]
             self.nodes[name] = AxisNode(name, port, argv,
                                         {"LIENTHONG_AXIS_SECRET": self.secrets[name]},
@@ -182,6 +199,8 @@ class Federation:
         return {AXES_ENV: ";".join(f"{n}={u}" for n, u in self.urls.items())}
 
     def start(self) -> None:
+        for link in self.links.values():
+            link.start()
         for node in self.nodes.values():
             node.start()
         national = self.nodes[NATIONAL].url
@@ -205,6 +224,8 @@ class Federation:
     def stop(self) -> None:
         for node in self.nodes.values():
             node.stop()
+        for link in self.links.values():
+            link.stop()
 
 
 def _free_port() -> int:

@@ -34,11 +34,12 @@ from typing import Any
 from loadtest import certificates
 from loadtest.context import RunContext, build_context, resolve_settings
 from loadtest.directory import TargetError, check_target, register, scrape_metrics
-from loadtest.failures import BacklogSampler, Injector, Outage
+from loadtest.failures import BacklogSampler, Injector
 from loadtest.federation import Federation, bases_for, busiest_provinces
 from loadtest.outbox import check as check_outbox
 from loadtest.probe import Probe
 from loadtest.scenario import read_scenario
+from topology.outages import Spec, backoff_schedule
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 RAW_FILE = "locust-raw.json"
@@ -70,8 +71,9 @@ class RunRequest:
     """Start a national and this many provincial axes (the busiest provinces) instead of one."""
     provinces: list[str] = field(default_factory=list)
     """Or these provinces (Hnn)."""
-    outages: list[Outage] = field(default_factory=list)
-    relay_backoff: str = "1,2,4"
+    outages: list[Spec] = field(default_factory=list)
+    """What to play against the federation (`topology.outages`: kind, target, times)."""
+    relay_backoff: str | None = None
     """Relay back-off of the federation's axes, real seconds."""
 
 
@@ -87,6 +89,11 @@ class FederationRecord:
     metrics: dict[str, str | None]
     errors: list[str]
     outage_kinds: dict[str, str] = field(default_factory=dict)
+    """How each axis or link outage was played (kill, pause, cut), by its target."""
+    link_windows: dict[str, list[list[float]]] = field(default_factory=dict)
+    """Link outages as played, by the link's regional axis (the simulator's names)."""
+    relay_backoff: str = ""
+    """The axes' relay back-off as run (real seconds, comma-separated)."""
 
 
 @dataclass
@@ -356,8 +363,14 @@ def _run_federated(request: RunRequest, context: RunContext, key: str, started: 
     agencies = context.plan.agencies
     regions = request.provinces or busiest_provinces(agencies, request.federated)
     token = request.admin_token or secrets.token_hex(16)
+    links = sorted({spec.outage.target.removeprefix("axis:") for spec in request.outages
+                    if spec.outage.kind == "link"})
+    settings = context.settings
+    relay_backoff = request.relay_backoff or ",".join(
+        f"{delay:g}" for delay in backoff_schedule(settings.retry_initial_s,
+                                                   settings.retry_max_s))
     federation = Federation(request.axis_command, request.out, regions, token,
-                            request.relay_backoff, trust_ca)
+                            relay_backoff, trust_ca, links)
     sampler = BacklogSampler(federation)
     injector: Injector | None = None
     try:
@@ -395,7 +408,8 @@ def _run_federated(request: RunRequest, context: RunContext, key: str, started: 
             (request.out / f"metrics-{name}.prom").write_text(text)
     record = FederationRecord(regions, federation.urls, injector.windows, sampler.rows,
                               metrics, injector.errors,
-                              {outage.axis: outage.kind for outage in request.outages})
+                              {spec.outage.target: spec.play for spec in request.outages},
+                              injector.link_windows, relay_backoff)
     return RunOutput(_raw(request.out, returncode), context, target, True,
                      metrics.get("national"), outbox, time.monotonic() - started, returncode,
                      federation=record)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from loadtest.config import LoadTestConfig
 from topology.config import (
@@ -24,6 +24,7 @@ from topology.config import (
     RolloutConfig,
     TopologyConfig,
 )
+from topology.outages import RETRY_INITIAL_S, RETRY_MAX_S, AxisOutage, LinkOutage, Outage
 from topology.scenario_file import (
     ScenarioFileError,
     apply_overrides,
@@ -39,9 +40,10 @@ IGNORED_SECTIONS = ("traffic", "broadcasts")
 the calendar's demand from real agency systems to a real axis. A run that dropped them silently
 would measure another question than the scenario asks."""
 PLAYED_FAILURE_KEYS = {"outages", "retry_initial_s", "retry_max_s"}
-"""Of [failures], a federated load test plays the scheduled axis outages (killing the axis);
-random outages (mtbf_hours) and link outages it cannot play yet, so they are refused. The retry
-settings are the simulator's model of the relay's back-off and change nothing here."""
+"""Of [failures], a federated load test plays the scheduled outages (topology.outages: an axis
+killed, a link's proxy cut); random outages (mtbf_hours) it cannot schedule in advance, so they
+are refused. The retry back-off (retry_initial_s, retry_max_s) is played as the simulator models
+it, compressed by the time scale: agency systems' retries and the axes' relay back-off."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,11 @@ class LoadScenario:
     calendar: CalendarConfig
     delivery: DeliveryConfig
     loadtest: LoadTestConfig
-    outages: tuple[tuple[str, float, float], ...] = ()
-    """Scheduled axis outages (axis:NAME, start_s, duration_s) from [failures]."""
+    outages: tuple[AxisOutage | LinkOutage, ...] = ()
+    """Scheduled outages from [[failures.outages]], read as the simulator reads them."""
+    retry_initial_s: float = RETRY_INITIAL_S
+    retry_max_s: float = RETRY_MAX_S
+    """[failures]' retry back-off in scenario seconds (the simulator's)."""
 
 
 def from_data(data: dict[str, Any], source: str = "scenario") -> LoadScenario:
@@ -67,9 +72,10 @@ def from_data(data: dict[str, Any], source: str = "scenario") -> LoadScenario:
     if ignored:
         raise ScenarioError(
             f"{source}: {', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} not played "
-            "by the load test (it sends the calendar's demand and plays only scheduled axis "
+            "by the load test (it sends the calendar's demand and plays only scheduled "
             "outages, with --federated); remove it, or ask `lienthong simulate`")
     outages = _outages(failures.get("outages", []), source)
+    retry = _retry(failures, source)
     meta = data.get("scenario", {})
     name = str(meta.get("name", Path(source).stem))
     seed = meta.get("seed", 1)
@@ -85,29 +91,33 @@ def from_data(data: dict[str, Any], source: str = "scenario") -> LoadScenario:
         except ValidationError as error:
             raise ScenarioError(format_validation_error(source, error, section)) from None
     return LoadScenario(name, seed, parsed["topology"], parsed["rollout"], parsed["demand"],
-                        parsed["calendar"], parsed["delivery"], parsed["loadtest"], outages)
+                        parsed["calendar"], parsed["delivery"], parsed["loadtest"], outages,
+                        *retry)
 
 
-def _outages(items: Any, source: str) -> tuple[tuple[str, float, float], ...]:
-    """[[failures.outages]] as (axis, start_s, duration_s); link outages are refused."""
-    if not isinstance(items, list):
-        raise ScenarioError(f"{source}: failures.outages must be a list of tables")
-    outages = []
-    for n, item in enumerate(items, 1):
-        where = f"{source}: failures.outages[{n}]"
-        if not isinstance(item, dict) or set(item) - {"axis", "link", "start_s", "duration_s"}:
-            raise ScenarioError(f"{where}: expected axis, start_s and duration_s")
-        if "link" in item:
-            raise ScenarioError(f"{where}: link outages are not played by the load test yet; "
-                                "remove it, or ask `lienthong simulate`")
-        axis, start, duration = item.get("axis"), item.get("start_s"), item.get("duration_s")
-        if not isinstance(axis, str) or not axis.startswith("axis:"):
-            raise ScenarioError(f"{where}: axis must name one, such as \"axis:H01\"")
-        if not isinstance(start, int | float) or start < 0 or \
-                not isinstance(duration, int | float) or duration <= 0:
-            raise ScenarioError(f"{where}: start_s must be >= 0 and duration_s > 0")
-        outages.append((axis, float(start), float(duration)))
-    return tuple(outages)
+def _outages(items: Any, source: str) -> tuple[AxisOutage | LinkOutage, ...]:
+    """[[failures.outages]], validated by the kinds the simulator reads (topology.outages)."""
+    try:
+        return tuple(_OUTAGES.validate_python(items))
+    except ValidationError as error:
+        raise ScenarioError(format_validation_error(source, error, "failures.outages")) from None
+
+
+def _retry(failures: dict[str, Any], source: str) -> tuple[float, float]:
+    """[failures]' retry_initial_s and retry_max_s, checked as the simulator checks them."""
+    initial = failures.get("retry_initial_s", RETRY_INITIAL_S)
+    cap = failures.get("retry_max_s", RETRY_MAX_S)
+    for key, value in (("retry_initial_s", initial), ("retry_max_s", cap)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9:
+            raise ScenarioError(f"{source}: failures.{key}: expected a positive number of "
+                                f"seconds (got {value!r})")
+    if cap < initial:
+        raise ScenarioError(f"{source}: failures.retry_max_s ({cap:g}) is below "
+                            f"retry_initial_s ({initial:g})")
+    return float(initial), float(cap)
+
+
+_OUTAGES: TypeAdapter[list[AxisOutage | LinkOutage]] = TypeAdapter(list[Outage])
 
 
 def read_scenario(path: str | Path, overrides: list[str] | None = None) -> LoadScenario:

@@ -36,6 +36,7 @@ from loadtest.ledger import EDOC, STATUS, status_key
 from loadtest.shapes import arrivals
 from loadtest.signing import agency_secret
 from loadtest.xmlsig import package_signer
+from topology.outages import backoff
 from topology.streams import stream
 
 log = logging.getLogger("lienthong.loadtest")
@@ -45,8 +46,9 @@ FOREIGN_TOLERANCE_S = 1.0
 """A delivery whose intended send time is this much before the run's start is not this run's
 (clocks of the processes of one run agree far better than this)."""
 SEND_RETRIES = 15
-"""Tries after the first of a send whose axis is down: 1, 2, then every 4 s (about 55 s), the
-axes' own relay back-off in a federated run (--relay-backoff 1,2,4)."""
+"""Tries after the first of a send or acknowledgement whose axis is down, waiting as the
+scenario's retry back-off says (topology.outages.backoff, compressed by the time scale: 0.625 s
+doubling to 25 s for the default 30 s to 20 min at 48x), as the simulator's senders do."""
 MAX_DELAY_MEANS = 10.0
 """Registration delays are exponential, cut at 10 means (probability e^-10) so runs end."""
 PROCESS_TAG = uuid.uuid4().hex[:8]
@@ -167,13 +169,14 @@ class AgencySystemUser(FastHttpUser):
         return self._retrying(lambda: self.axis.ack(agency, delivery_id))
 
     def _retrying(self, call: Any) -> Any:
-        """`call()` again while the axis gives no answer or a 5xx, backing off 1, 2, then every
-        4 s (a standalone run does not retry: nothing is injected there)."""
+        """`call()` again while the axis gives no answer or a 5xx, backing off as the scenario
+        says (a standalone run does not retry: nothing is injected there)."""
+        settings = self.run_ctx.settings
         answer = call()
         for attempt in range(self.send_retries):
             if answer.ok or 0 < answer.status < 500:
                 break
-            gevent.sleep(min(2.0 ** attempt, 4.0))
+            gevent.sleep(backoff(settings.retry_initial_s, settings.retry_max_s, attempt))
             answer = call()
         return answer
 

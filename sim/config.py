@@ -20,6 +20,7 @@ from sim.sources import Broadcast, CalendarDemand, StationaryTraffic
 # Delivery is how agencies receive, shared with the load test, so it lives with the topology.
 from topology.config import DeliveryConfig as DeliveryConfig
 from topology.config import StrictModel
+from topology.outages import RETRY_INITIAL_S, RETRY_MAX_S
 
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -123,8 +124,8 @@ class FailureConfig(StrictModel):
     outages: list[Outage] = Field(default_factory=list)
     mtbf_hours: Positive | None = None
     mttr_minutes: Positive = 30.0
-    retry_initial_s: Positive = 30.0
-    retry_max_s: Positive = 1200.0
+    retry_initial_s: Positive = RETRY_INITIAL_S
+    retry_max_s: Positive = RETRY_MAX_S
 
     @model_validator(mode="after")
     def _retry_order(self) -> FailureConfig:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sim.config import FailureConfig
 from sim.outages import OutagePlan
+from topology.outages import backoff as retry_delay
 from topology.streams import stream
 
 
@@ -76,5 +77,6 @@ def first_try_after(windows: list[tuple[float, float]], t: float, config: Failur
 
 
 def backoff(config: FailureConfig, attempt: int) -> float:
-    """Delay before retry number `attempt + 1`: initial x 2^attempt, capped."""
-    return min(config.retry_initial_s * 2.0 ** min(attempt, 60), config.retry_max_s)
+    """Delay before retry number `attempt + 1`: initial x 2^attempt, capped (the schedule a
+    federated load test plays too, topology.outages.backoff)."""
+    return retry_delay(config.retry_initial_s, config.retry_max_s, attempt)

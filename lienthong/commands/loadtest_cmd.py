@@ -73,14 +73,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     federation.add_argument("--provinces", metavar="H41,H01,...",
                             help="the provinces to give an axis of their own, instead of N "
                             "(default: none)")
-    federation.add_argument("--outage", action="append", default=[], metavar="KIND:AXIS@S+D",
-                            help="inject an outage: kill or pause axis:H41 (or axis:national) "
-                            "S scenario seconds after sending starts, for D scenario seconds; "
-                            "repeatable; adds to the scenario's [[failures.outages]] (killed) "
-                            "(default: none)")
-    federation.add_argument("--relay-backoff", default="1,2,4", metavar="S,S,...",
-                            help="the axes' relay back-off in real seconds (default 1,2,4: "
-                            "DHX's 30 s, 2 min, 20 min would outlast a short run)")
+    federation.add_argument("--outage", action="append", default=[],
+                            metavar="PLAY:KIND:TARGET@S+D",
+                            help="inject an outage S scenario seconds after sending starts, for "
+                            "D scenario seconds: kill:axis:H41 or pause:axis:H41 (or "
+                            "axis:national), cut:link:H41-national (a TCP proxy on the link, "
+                            "needs socat); repeatable; adds to the scenario's "
+                            "[[failures.outages]] (an axis killed, a link cut) (default: none)")
+    federation.add_argument("--relay-backoff", metavar="S,S,...",
+                            help="the axes' relay back-off in real seconds (default: the "
+                            "scenario's failures.retry_initial_s doubling to retry_max_s, "
+                            "divided by the time scale, as the simulator models it)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         dest="overrides",
                         help="override a scenario key (repeatable; default: none)")
@@ -89,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _federation_args(args: argparse.Namespace) -> tuple[list[str], list[Any]]:
     """(provinces, outages) from the command line, each bad value one line."""
-    from loadtest.failures import parse_outage
+    from topology.outages import SpecError, parse_spec
 
     if args.federated < 0 or args.federated > 20:
         raise UserError(f"--federated {args.federated}: expected 1-20 provincial axes")
@@ -104,13 +107,14 @@ def _federation_args(args: argparse.Namespace) -> tuple[list[str], list[Any]]:
             raise UserError(f"--federated {args.federated} and --provinces name "
                             f"{len(provinces)}: give one of them")
     try:
-        outages = [parse_outage(text) for text in args.outage]
-    except ValueError as error:
+        outages = [parse_spec(text) for text in args.outage]
+    except SpecError as error:
         raise UserError(str(error)) from None
     from axis.federation.relay import parse_backoff
 
     try:
-        parse_backoff(args.relay_backoff)
+        if args.relay_backoff is not None:
+            parse_backoff(args.relay_backoff)
     except ValueError as error:
         raise UserError(f"--relay-backoff {error}") from None
     return provinces, outages
@@ -148,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     from lienthong.results import default_run_dir, prepare_run_dir
     from lienthong.scenario import load_scenario
     from loadtest.directory import TargetError, check_url
-    from loadtest.failures import Outage
+    from loadtest.failures import played as play_of
     from loadtest.runner import RunRequest
     from loadtest.runner import run as run_load
     from loadtest.scenario import ScenarioError, read_scenario
@@ -166,8 +170,7 @@ def run(args: argparse.Namespace) -> int:
         played = read_scenario(loaded.path, args.overrides)
     except ScenarioError as error:
         raise UserError(str(error)) from None
-    outages = [Outage("kill", axis, start, duration)
-               for axis, start, duration in played.outages] + outages
+    outages = [play_of(outage) for outage in played.outages] + outages
     federated = bool(args.federated or provinces)
     if outages and not federated:
         raise UserError("outages (--outage or [[failures.outages]]) need --federated N or "
@@ -392,5 +395,8 @@ def headline(summary: LoadtestSummary) -> str:
                       + (f", drained {summary.drain_time_s[axis].max:.1f} s after"
                          if summary.drain_time_s and axis in summary.drain_time_s else
                          ", not drained")
-                      for axis, spans in (summary.outages or {}).items()))
+                      for axis, spans in (summary.outages or {}).items())
+            + "".join(f"\nlink {link.removeprefix('axis:')}-national: cut "
+                      f"{', '.join(f'{d:.1f}-{u:.1f} s' for d, u in spans)}"
+                      for link, spans in (summary.link_outages or {}).items()))
 

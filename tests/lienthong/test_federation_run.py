@@ -41,9 +41,13 @@ def test_figures_write_the_backlog_csv_and_plot(tmp_path) -> None:
     relay = {t: float(max(0, 20 - abs(t - 120))) for t in range(110, 131)}
     record = SimpleNamespace(backlog=samples(relay), windows={"axis:H02": [[110.0, 120.0]]},
                              urls={"national": "http://n", "H02": "http://h"},
-                             regions=["H02"], errors=[])
+                             regions=["H02"], errors=[],
+                             link_windows={"axis:H02": [[122.0, 124.0]]},
+                             relay_backoff="0.625,1.25,2.5")
     keys = figures(tmp_path, record, 100.0, {"axis:H02": "kill"}, "test")
     assert keys["outages"] == {"axis:H02": [[10.0, 20.0]]}
+    assert keys["link_outages"] == {"axis:H02": [[22.0, 24.0]]}
+    assert keys["federation"]["relay_backoff_s"] == [0.625, 1.25, 2.5]
     assert keys["drain_time_s"] == {}  # no store of axis:H02 in the run directory
     assert keys["federation"]["backlog_drain_s"]["axis:H02"]["max"] == 11.0  # 0 at t = 131
     assert keys["federation"]["backlog_max"] == {"axis:national": 21.0, "axis:H02": 2.0}

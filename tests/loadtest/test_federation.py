@@ -1,5 +1,5 @@
-"""The federation's pure parts: which provinces, which axis serves an agency, outage specs, the
-backlog read from /metrics, and the scenario's scheduled outages."""
+"""The federation's pure parts: which provinces, which axis serves an agency, each outage kind's
+plays, the backlog read from /metrics, and the scenario's scheduled outages."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import pytest
 
 from loadtest.agents import AgencySystem
 from loadtest.directory import TargetError
-from loadtest.failures import KINDS, backlog_of, parse_outage
+from loadtest.failures import PLAYS, backlog_of, played
 from loadtest.federation import bases_for, busiest_provinces, parse_axes, region_of
 from loadtest.scenario import ScenarioError, read_scenario
 from tests.conftest import ROOT
+from topology.outages import KINDS, AxisOutage, LinkOutage, Spec
 
 
 def agency(code: str, per_day: float) -> AgencySystem:
@@ -30,15 +31,14 @@ def test_provinces_by_demand_and_each_agency_at_its_own_axis() -> None:
     assert region_of("not a code") is None
 
 
-def test_outage_specs() -> None:
-    outage = parse_outage("kill:axis:H41@3600+1200")
-    assert (outage.kind, outage.axis, outage.start_s, outage.duration_s) == (
-        "kill", "axis:H41", 3600.0, 1200.0)
-    assert parse_outage("pause:national@0+5").axis == "axis:national"
-    assert set(KINDS) == {"kill", "pause"}
-    for bad in ("kill:H41", "nap:H41@1+1", "kill:H41@1+0", "kill:H41@-1+2"):
-        with pytest.raises(ValueError, match="--outage"):
-            parse_outage(bad)
+def test_every_outage_kind_has_its_plays_here() -> None:
+    """The scenario's kinds (shared with the simulator) each have every play they list."""
+    for kind, cls in KINDS.items():
+        assert cls.plays and all(PLAYS[play].kind == kind for play in cls.plays)
+    assert {play.name for play in PLAYS.values()} == {p for c in KINDS.values() for p in c.plays}
+    entry = LinkOutage(link="axis:H21", start_s=1, duration_s=2)
+    assert played(entry) == Spec("cut", entry)
+    assert played(AxisOutage(axis="axis:H21", start_s=1, duration_s=2)).play == "kill"
 
 
 def test_backlog_from_metrics_text() -> None:
@@ -50,15 +50,22 @@ def test_backlog_from_metrics_text() -> None:
     assert backlog_of("") == (0.0, 0.0)
 
 
-def test_scheduled_axis_outages_are_read_and_the_rest_refused() -> None:
+def test_scheduled_outages_are_read_as_the_simulator_reads_them() -> None:
     path = ROOT / "scenarios/target-2020.toml"
-    played = read_scenario(path, ['failures.outages=[{axis="axis:H01",start_s=60,'
-                                  'duration_s=30}]'])
-    assert played.outages == (("axis:H01", 60.0, 30.0),)
+    played_scenario = read_scenario(path, [
+        'failures.outages=[{axis="axis:H01",start_s=60,duration_s=30},'
+        '{link="axis:H02",start_s=90,duration_s=10}]',
+        "failures.retry_initial_s=2", "failures.retry_max_s=8"])
+    assert played_scenario.outages == (
+        AxisOutage(axis="axis:H01", start_s=60, duration_s=30),
+        LinkOutage(link="axis:H02", start_s=90, duration_s=10))
+    assert (played_scenario.retry_initial_s, played_scenario.retry_max_s) == (2.0, 8.0)
     for override, message in (
-            ('failures.outages=[{link="axis:H01",start_s=1,duration_s=1}]', "link outages"),
-            ('failures.outages=[{axis="H01",start_s=1,duration_s=1}]', "axis must name"),
-            ('failures.outages=[{axis="axis:H01",start_s=1,duration_s=0}]', "duration_s > 0"),
+            ('failures.outages=[{axis="axis:H01",start_s=1,duration_s=0}]',
+             "failures.outages.0.axis.duration_s"),
+            ('failures.outages=[{start_s=1,duration_s=1}]', "exactly one of axis or link"),
+            ("failures.retry_initial_s=-1", "failures.retry_initial_s"),
+            ("failures.retry_max_s=1", "retry_max_s (1) is below"),
             ("failures.mtbf_hours=2", "[failures] is not played")):
         with pytest.raises(ScenarioError) as caught:
             read_scenario(path, [override])
