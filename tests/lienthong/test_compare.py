@@ -63,3 +63,20 @@ def test_compare_never_overwrites_a_comparison(tmp_path):
     with pytest.raises(UserError, match="already holds a comparison"):
         compare(runs, tmp_path / "c")
     assert (tmp_path / "c" / "headline.txt").read_bytes() == before
+
+
+def test_predicted_and_measured_drain_side_by_side_in_scenario_seconds():
+    drain = {"count": 1, "mean": 950.0, "max": 950.0}
+    simulated = SimulationSummary.model_validate(reference_summary(
+        "simulation", scenario="s", outages_replication_1={"axis:H21": [[29400.0, 30720.0]]},
+        drain_time_s={"axis:H21": drain}, link_outages={}))
+    measured = LoadtestSummary.model_validate(reference_summary(
+        "loadtest", scenario="s", time_scale=48.0, outages={"axis:H21": [[50.0, 77.5]]},
+        drain_time_s={"axis:H21": {"count": 1, "mean": 16.0, "max": 16.0}},
+        link_outages={"axis:H20": [[90.0, 95.0]]}))
+    runs = [Run(Path("/runs/s-simulation"), simulated, {}, {}),
+            to_scenario_time(Run(Path("/runs/s-loadtest"), measured, {}, {}))]
+    rows = {row[0]: row[1:] for row in headline_rows(runs)}
+    assert rows["axis:H21 down (s)"] == ["1320.0", "1320.0"]
+    assert rows["axis:H21 drain (s)"] == ["950.0", "768.0"]
+    assert rows["link H20-national cut (s)"] == ["-", "240.0"]
