@@ -113,8 +113,11 @@ class AgencySystemUser(FastHttpUser):
         timing = stream(seed, f"loadtest.arrivals.{agency.code}")
         choice = stream(seed, f"loadtest.documents.{agency.code}")
         rate = run.rate_per_s(agency.documents_per_day)
-        begin = max(0.0, time.time() - clock.start)
-        for sequence, offset in enumerate(arrivals(rate, run.profile, timing, begin)):
+        # The schedule always starts at the run's start, whenever this user got going: a user
+        # that starts late (a worker that built its context slowly, a slow spawn) sends what was
+        # already due at once and counts it late, rather than skipping it. Skipping would lower
+        # the offered load silently and draw a different schedule from the same seed.
+        for sequence, offset in enumerate(arrivals(rate, run.profile, timing)):
             intended = clock.start + offset
             delay = intended - time.time()
             if delay > 0:

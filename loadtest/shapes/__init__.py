@@ -71,14 +71,14 @@ class RateProfile:
         return float(np.mean([self.multiplier(float(t)) for t in points]))
 
 
-def arrivals(rate_per_s: float, profile: RateProfile, rng: np.random.Generator,
-             start: float = 0.0) -> Iterator[float]:
+def arrivals(rate_per_s: float, profile: RateProfile,
+             rng: np.random.Generator) -> Iterator[float]:
     """Intended send times (real seconds from the run's start) of one sender: a Poisson process
     of rate `rate_per_s * multiplier(t)`, by thinning a process at the peak rate."""
     peak = rate_per_s * profile.peak()
     if peak <= 0:
         return
-    t = start
+    t = 0.0
     while True:
         t += rng.exponential(1.0 / peak)
         if t >= profile.load_s:

@@ -57,7 +57,8 @@ def test_two_processes_against_the_bundled_axis_lose_nothing(bundled_two_process
     summary = json.loads((out / "summary.json").read_text())
     assert summary["kind"] == "loadtest" and summary["processes"] == 2
     # workers follow the master's sending time (3 s here, not the scenario's 4 s): every
-    # intended send, and only those, went out
+    # intended send, and only those, went out, even from a worker whose users started late
+    # (on a loaded machine they do: what was due is sent at once and counted late)
     assert summary["documents"] == scheduled_sends(tiny_scenario, 3.0) > 0
     assert summary["bundled_axis"] and summary["target"].startswith("http://127.0.0.1:")
     assert summary["documents"] > 0 and summary["deliveries"] >= summary["documents"]
