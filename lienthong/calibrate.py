@@ -100,6 +100,8 @@ class Window:
     """Median backlog over the window's last quarter."""
     poll_interval_s: float = 0.0
     commits: dict[str, float] | None = None
+    late_fraction: float | None = None
+    """Share of the window's sends that left late (None for runs made before it was counted)."""
     work: float = 0.0
 
     @property
@@ -193,11 +195,14 @@ def windows_of(run: Path) -> tuple[list[Window], dict[str, Any]]:
         growth = robust_slope(backlog)
         end_backlog = statistics.median(
             [b for _, b in backlog[-max(1, len(backlog) // 4):]]) if backlog else 0.0
+        late = None
+        if rows and "late_per_s" in rows[0]:
+            late = sum(r["late_per_s"] for r in rows) / max(sum(r["sent_per_s"] for r in rows), 1)
         result.append(Window(index, multiplier, begin + settle, end, sent, sent * per_doc,
                              delivered, sum(v["rate_per_s"] for v in ops.values()),
                              probe["axis_cpu"], probe.get("axis_cpu_wait"),
                              probe["generator_cpu"], ops, growth, end_backlog, poll,
-                             probe.get("commits")))
+                             probe.get("commits"), late_fraction=late))
     if not result:
         raise UserError(f"{run}/probe.json: no samples inside the sending phase")
     return result, raw
@@ -376,6 +381,10 @@ def calibrate(run: Path, workers: int | None = None, commit_stage: bool = True
     if generator is not None and allotted and generator > 0.85 * allotted:
         note = (f"the generator used {generator:.2f} of its {allotted} core(s) at the knee: "
                 "it may be the bottleneck")
+    elif knee_window.late_fraction is not None:
+        if knee_window.late_fraction > 0.01:
+            note = (f"{knee_window.late_fraction:.1%} of the knee step's sends left late: the "
+                    "generator fell behind")
     elif summary.late_send_fraction > 0.01:
         note = (f"{summary.late_send_fraction:.1%} of sends left late: the generator fell "
                 "behind")
@@ -425,7 +434,7 @@ def describe(c: Calibration) -> str:
                      f"/s delivered {w['delivered_per_s']:7.1f}/s of "
                      f"{w['offered_deliveries_per_s']:7.1f} requests {w['requests_per_s']:7.1f}/s"
                      f" backlog {w['backlog_growth_per_s']:+6.1f}/s in service {w['work']:5.2f}"
-                     f" CPU axis {cpu}{wait} generator {gen}"
+                     f" CPU axis {cpu}{wait} generator {gen}{_late(w['late_fraction'])}"
                      f"{'' if w['keeps_up'] else '  FELL BEHIND'}")
     lines.append("  costs (ms): " + ", ".join(f"{op} {c.costs_ms[op]:.3f}" for op in OPERATIONS))
     lines.append("  packages signed with the run's throw-away CA, verified by the axis (--trust-ca)"
@@ -456,6 +465,10 @@ def describe(c: Calibration) -> str:
         lines.append(f"  warning: at the knee the axis waited for a CPU ({wait:.2f}) more than "
                      f"it ran ({c.knee['axis_cpu']:.2f}): other work on this machine shaped it")
     return "\n".join(lines)
+
+
+def _late(fraction: float | None) -> str:
+    return "" if fraction is None else f" late {fraction:.1%}"
 
 
 def to_toml(c: Calibration, command: str = "", machine: str = "") -> str:

@@ -29,7 +29,8 @@ class Timeline:
 
     def rows(self, start: float, end: float) -> list[dict[str, float]]:
         """One row per real second from `start` to `end`: sends (documents), deliveries
-        fetched, requests, each per second, and the backlog (accepted, not yet fetched)."""
+        fetched, requests, sends that left late (by the second they were due), each per second,
+        and the backlog (accepted, not yet fetched)."""
         first, last = int(start), int(end)
         rows = []
         backlog = 0
@@ -40,5 +41,6 @@ class Timeline:
                          "sent_per_s": self.bins["sent"].get(second, 0),
                          "delivered_per_s": self.bins["delivered"].get(second, 0),
                          "requests_per_s": self.bins["requests"].get(second, 0),
+                         "late_per_s": self.bins["late_sends"].get(second, 0),
                          "backlog": max(backlog, 0)})
         return rows

@@ -127,6 +127,7 @@ class AgencySystemUser(FastHttpUser):
             self.in_flight.acquire()
             if time.time() - intended > run.settings.late_threshold_s:
                 self.collector.counters["late_sends"] += 1
+                self.collector.timeline.count("late_sends", intended)  # in the second it was due
             self.workers.spawn(self._send_document, agency, sequence, intended, choice)
 
     def _send_document(self, agency: AgencySystem, sequence: int, intended: float,

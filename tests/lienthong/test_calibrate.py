@@ -24,7 +24,7 @@ START = 1_000_000.0
 
 
 def make_step_run(path, sent, delivered, *, slowdown=None, pinning=None, late=0.0,
-                  kind="loadtest", cpu=None, commits=None):
+                  kind="loadtest", cpu=None, commits=None, late_per_step=None):
     """A stepped run: step i sends sent[i] documents/s (3 deliveries each) and delivers
     delivered[i]/s (the backlog grows by the difference, as the ledger counts it); the axis
     answers each operation in COSTS x slowdown[i] seconds; its CPU is 0.05 + 0.0002 x
@@ -55,6 +55,8 @@ def make_step_run(path, sent, delivered, *, slowdown=None, pinning=None, late=0.
             backlog = max(0.0, backlog + 3 * s - d)
             timeline.append({"second": step * STEP_S + second, "sent_per_s": s,
                              "delivered_per_s": d, "requests_per_s": 0, "backlog": backlog})
+            if late_per_step is not None:
+                timeline[-1]["late_per_s"] = late_per_step[step] * s
     samples.append({"t": START + len(sent) * STEP_S, "axis_cpu_s": spent,
                     "generator_cpu_s": spent / 2, "ops": totals,
                     "commits": committed if commits else None})
@@ -205,6 +207,13 @@ def test_a_busy_generator_is_named(tmp_path):
     assert calibrate(run).generator_note == ""
     late = make_step_run(tmp_path / "late", sent=[10, 20], delivered=[30, 60], late=0.05)
     assert "left late" in calibrate(late).generator_note
+    # per step: sends late only in the overloaded step are not the generator's fault at the knee
+    overloaded = make_step_run(tmp_path / "o", sent=[10, 20, 30, 40], delivered=[30, 60, 90, 90],
+                               late=0.2, late_per_step=[0.0, 0.0, 0.0, 0.8])
+    assert calibrate(overloaded).generator_note == ""
+    behind = make_step_run(tmp_path / "b", sent=[10, 20, 30, 40], delivered=[30, 60, 90, 90],
+                           late_per_step=[0.0, 0.0, 0.05, 0.8])
+    assert "5.0% of the knee step's sends left late" in calibrate(behind).generator_note
 
 
 def test_refuses_a_simulation_and_a_run_without_probe(tmp_path):
