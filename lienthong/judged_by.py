@@ -1,6 +1,7 @@
 """The figure a run is judged by, where there is one, printed beside its own figures.
 
-baseline-2019 is fitted to what the national axis published for 12 Mar - 30 Sep 2019; the
+baseline-2019 is fitted to what the national axis published for 12 Mar - 30 Sep 2019, mid-2022
+to July 2022; the
 M/M/c validation scenario has Erlang C's exact waiting time. A run of either says how close it
 came, so a reader does not have to look the target up. One small function per scenario, in
 `JUDGES`; a scenario without one prints nothing more.
@@ -26,6 +27,18 @@ def _baseline_2019(scenario: Scenario, summary: SimulationSummary) -> str:
             "so this checks the fit, it does not validate a prediction")
 
 
+def _mid_2022(scenario: Scenario, summary: SimulationSummary) -> str:
+    from sim.holdout import JULY_2022_RECEIVED, JULY_2022_SENT
+
+    national = summary.national_axis
+    return (f"judged by the published national-axis counts of July 2022: documents "
+            f"{national.documents:,.0f} vs {JULY_2022_SENT:,} "
+            f"({100 * (national.documents / JULY_2022_SENT - 1):+.2f}%), deliveries "
+            f"{national.deliveries:,.0f} vs {JULY_2022_RECEIVED:,} "
+            f"({100 * (national.deliveries / JULY_2022_RECEIVED - 1):+.2f}%); fitted targets "
+            "(the hold-out, Jan-Jul 2022: lienthong demand-fit mid-2022)")
+
+
 def _mmc(scenario: Scenario, summary: SimulationSummary) -> str:
     from sim.analytic import mmc
 
@@ -45,6 +58,7 @@ def _mmc(scenario: Scenario, summary: SimulationSummary) -> str:
 
 JUDGES: dict[str, Callable[[Scenario, SimulationSummary], str]] = {
     "baseline-2019": _baseline_2019,
+    "mid-2022": _mid_2022,
     "validation-mmc": _mmc,
 }
 

@@ -137,6 +137,8 @@ class SimulationFigures(Figures):
     scope: str
     delivery_mode: str
     counts_note: str
+    day_profile_peak_to_mean: float | None = None
+    """Peak over mean of the calendar's within-day sending rate (None: stationary traffic)."""
     acknowledged: float
     national_axis: NationalCounts
     status_packages: float

@@ -134,7 +134,8 @@ def make_profile(scenario: LoadScenario, settings: Settings, calendar: WorkCalen
 def build_context(scenario: LoadScenario, settings: Settings, role: str) -> RunContext:
     model = build_topology(scenario.topology, scenario.rollout, scenario.demand, scenario.seed)
     plan = make_plan(model, settings.users, scenario.loadtest.agencies_per_user, scenario.seed)
-    calendar = WorkCalendar(scenario.calendar, scenario.demand.growth)
+    calendar = WorkCalendar(scenario.calendar, scenario.demand.growth,
+                            uptake=scenario.demand.uptake)
     profile = make_profile(scenario, settings, calendar)
     return RunContext(scenario, settings, model, plan, profile, calendar,
                       Collector(role, len(plan.groups)))

@@ -1,12 +1,16 @@
 """When documents are sent and by whom: calendar demand, stationary traffic, broadcasts.
 
 Calendar demand. Each connected sender sends a Poisson stream at its kind's daily rate, spread
-over the working periods, times the calendar's factor for the day (reporting bursts x growth).
+over the working periods by the calendar's within-day profile (`calendar.day_profile`: a
+piecewise-constant rate, a morning and an afternoon peak by default), times the calendar's factor
+for the day (reporting bursts x growth).
 The superposition of independent Poisson streams is one Poisson stream at the summed rate whose
 points belong to sender i with probability rate_i / total, so a working period is generated in
-one go: a Poisson count, sorted uniform times, senders by weighted choice. Each element draws
-from its own stream ("arrivals:count", "arrivals:times", "arrivals:senders", "priority",
-"size"), so changing, say, the size distribution leaves every send time and sender unchanged.
+one go: a Poisson count, sorted times drawn from the profile's density over the period (one
+uniform each, mapped through the piecewise-linear cumulative), senders by weighted choice. Each
+element draws from its own stream ("arrivals:count", "arrivals:times", "arrivals:senders",
+"priority", "size"), so changing, say, the size distribution leaves every send time and sender
+unchanged.
 
 Traffic. Validation scenarios replace the calendar with a stationary Poisson stream of
 `rate_per_s` over the horizon, spread over explicit sender -> recipient flows.
@@ -76,18 +80,44 @@ def calendar_batches(calendar: WorkCalendar, senders: np.ndarray, rates_per_day:
     total = float(rates_per_day.sum())
     cumulative = np.cumsum(rates_per_day) / total if total > 0 else None
     per_second = total / calendar.work_seconds_per_day
-    for day, start, end in calendar.working_intervals():
+    shapes = [_PeriodShape(pieces) for pieces in calendar.config.profile_segments()]
+    for day in calendar.days:
         if cumulative is None:
-            continue
-        expected = per_second * calendar.rate_factor(day) * (end - start)
-        n = int(count_rng.poisson(expected))
-        if n == 0:
-            continue
-        times = np.sort(time_rng.uniform(start, end, n))
-        who = senders[np.searchsorted(cumulative, sender_rng.random(n), side="right")
-                      .clip(0, len(senders) - 1)]
-        deadline = calendar.sla_deadline(start)
-        yield Batch(times, who, priorities.draw(n), sizes.draw(n), deadline)
+            break
+        base = calendar.day_offset_s(day)
+        factor = calendar.rate_factor(day)
+        for (a, b), shape in zip(calendar.periods, shapes, strict=True):
+            start, end = base + a, base + b
+            n = int(count_rng.poisson(per_second * factor * shape.mass))
+            if n == 0:
+                continue
+            times = np.sort(shape.times(time_rng, base, start, end, n))
+            who = senders[np.searchsorted(cumulative, sender_rng.random(n), side="right")
+                          .clip(0, len(senders) - 1)]
+            deadline = calendar.sla_deadline(start)
+            yield Batch(times, who, priorities.draw(n), sizes.draw(n), deadline)
+
+
+class _PeriodShape:
+    """One working period's piecewise-constant rate (pieces of the day profile, mean 1 over the
+    working day): its mass (weighted seconds) and send times drawn from it."""
+
+    def __init__(self, pieces: list[tuple[int, int, float]]) -> None:
+        self.flat = len(pieces) == 1 and pieces[0][2] == 1.0
+        self.lo = np.array([lo for lo, _, _ in pieces], dtype=float)
+        self.weight = np.array([w for _, _, w in pieces], dtype=float)
+        masses = np.array([(hi - lo) * w for lo, hi, w in pieces], dtype=float)
+        self.cumulative = np.cumsum(masses)
+        self.before = self.cumulative - masses
+        self.mass = float(self.cumulative[-1])
+
+    def times(self, rng: np.random.Generator, base: float, start: float, end: float,
+              n: int) -> np.ndarray:
+        if self.flat:
+            return rng.uniform(start, end, n)
+        u = rng.random(n) * self.mass
+        piece = np.searchsorted(self.cumulative, u, side="right").clip(0, len(self.lo) - 1)
+        return base + self.lo[piece] + (u - self.before[piece]) / self.weight[piece]
 
 
 def traffic_batches(rate_per_s: float, shares: np.ndarray, horizon_s: float,

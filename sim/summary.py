@@ -81,6 +81,8 @@ def summarize(inp: SimInput, results: list[ReplicationResult],
         "warmup_s": inp.simulation.warmup_s,
         "scope": inp.simulation.scope,
         "delivery_mode": inp.delivery.mode,
+        "day_profile_peak_to_mean": None if inp.traffic is not None
+        else inp.calendar.peak_to_mean(),
         "counts_note": COUNTS_NOTE,
         "documents": _mean(results, "documents"),
         "deliveries": _mean(results, "deliveries"),

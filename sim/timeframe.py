@@ -39,7 +39,8 @@ class TimeFrame:
         """The frame of a scenario; `SimInputError` (or the calendar's `ValueError`) if none."""
         sim_cfg = inp.simulation
         if inp.traffic is None:
-            calendar = WorkCalendar(inp.calendar, inp.demand.growth, sim_cfg.days)
+            calendar = WorkCalendar(inp.calendar, inp.demand.growth, sim_cfg.days,
+                                    inp.demand.uptake)
             start = next(calendar.working_intervals())[1]
             horizon = start + sim_cfg.horizon_s if sim_cfg.horizon_s else calendar.horizon_s
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from topology.admin_units import AdminStructure, load_structure
-from topology.central import central_bodies
+from topology.central import central_bodies, platform_bodies
 from topology.codes import CodeError, Form, fits_qcvn102, format_code
 from topology.config import KIND_LEVEL, TopologyConfig
 from topology.errors import TopologyError
@@ -77,16 +77,10 @@ class _Builder:
 
 def _add_central(builder: _Builder, config: TopologyConfig) -> None:
     bodies = central_bodies(config.structure)
-    known = {body.code for body in bodies}
-    unknown = sorted(set(config.ministry_platforms) - known)
-    if unknown:
-        raise TopologyError(
-            f"topology.ministry_platforms: {unknown} are not central bodies of the "
-            f"{config.structure} structure"
-        )
+    platforms = set(platform_bodies(config.structure, config.ministry_platforms))
     lat, lon = config.national_axis_lat, config.national_axis_lon
     for body in bodies:
-        axis = (ministry_axis(body.code) if body.code in config.ministry_platforms
+        axis = (ministry_axis(body.code) if body.code in platforms
                 else NATIONAL_AXIS)
         top = builder.add(body.code, (), body.name, "central_body", None, None, axis, lat, lon)
         for number in range(1, config.central_departments + 1):

@@ -22,7 +22,7 @@ class Topology:
 def build_network(topology: TopologyConfig, rollout: RolloutConfig, seed: int) -> Network:
     structure, agencies = build_agencies(topology)
     draw_connected(agencies, rollout.resolved(), seed)
-    return Network(topology, structure, agencies)
+    return Network(topology, structure, agencies, seed)
 
 
 def build_topology(topology: TopologyConfig, rollout: RolloutConfig, demand: DemandConfig,

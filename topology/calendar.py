@@ -8,7 +8,8 @@ and the load test (which compresses scenario time by its time scale) speak of th
 - Reporting bursts: Decree 09/2019 cut-offs fall on the 14th; submissions follow a few working
   days later, so days `first_day`..`last_day` of each month carry `factor`, and of the quarter's
   last month (Mar, Jun, Sep, Dec) `quarter_end_factor`.
-- Growth: the demand's growth points, interpolated linearly by date (flat beyond the ends).
+- Growth: the demand's growth points, interpolated linearly by date (flat beyond the ends),
+  times its uptake curve when it has one (topology/uptake.py).
 - SLA (Decree 28/2018, Decree 30/2020): a document sent on a working day must be delivered and
   acknowledged that day, at the latest by the end of the next working morning.
 """
@@ -20,6 +21,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from topology.config import CalendarConfig, GrowthPoint
+from topology.uptake import Gompertz, Logistic
 
 DAY_S = 86400.0
 QUARTER_END_MONTHS = (3, 6, 9, 12)
@@ -29,12 +31,13 @@ class WorkCalendar:
     """Working days and periods of a scenario, in scenario time."""
 
     def __init__(self, config: CalendarConfig, growth: Sequence[GrowthPoint] = (),
-                 days: int | None = None) -> None:
+                 days: int | None = None, uptake: Logistic | Gompertz | None = None) -> None:
         self.config = config
         self.periods = config.periods_seconds()
         self._holidays = set(config.holidays)
         self._weekdays = set(config.working_weekdays)
         self._growth = list(growth)
+        self._uptake = uptake
         self.days = self._working_days(days)
 
     def _is_working(self, day: dt.date) -> bool:
@@ -98,6 +101,11 @@ class WorkCalendar:
         return 1.0
 
     def growth_factor(self, day: dt.date) -> float:
+        if self._uptake is not None:
+            return self._points_factor(day) * self._uptake.factor(day)
+        return self._points_factor(day)
+
+    def _points_factor(self, day: dt.date) -> float:
         points = self._growth
         if not points:
             return 1.0

@@ -34,3 +34,18 @@ def central_bodies(structure: str) -> tuple[CentralBody, ...]:
     if len(set(codes)) != len(codes):
         raise TopologyError(f"duplicate central body codes in structure {structure!r}")
     return bodies
+
+
+def platform_bodies(structure: str, listed: list[str]) -> list[str]:
+    """The central bodies with their own platform: `listed` as given, or every body for
+    ['all']; an unknown code is a TopologyError naming it."""
+    codes = [body.code for body in central_bodies(structure)]
+    if "all" in listed:
+        return codes
+    unknown = sorted(set(listed) - set(codes))
+    if unknown:
+        raise TopologyError(
+            f"topology.ministry_platforms: {unknown} are not central bodies of the "
+            f"{structure} structure"
+        )
+    return list(listed)

@@ -15,7 +15,10 @@ import itertools
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from topology.strict import StrictModel
+from topology.uptake import Uptake
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
@@ -45,12 +48,6 @@ KIND_LEVEL: dict[str, int] = {
     "commune_division": 4,
 }
 """Government level of each kind: 1 central, 2 province, 3 district, 4 commune."""
-
-
-class StrictModel(BaseModel):
-    """Base of every scenario section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class PerKind(StrictModel):
@@ -123,8 +120,9 @@ class TopologyConfig(StrictModel):
     )
     ministry_platforms: list[str] = Field(
         default_factory=list,
-        description="Level-1 codes (e.g. 'G12') of central bodies that run their own platform; "
-        "their departments attach to it instead of the national axis.",
+        description="Level-1 codes (e.g. 'G12') of central bodies that run their own platform, "
+        "or ['all']; their departments attach to it instead of the national axis, so traffic "
+        "inside the ministry stays off the national axis.",
     )
     national_axis_lat: float = Field(default=21.0278, ge=8.0, le=24.0)
     national_axis_lon: float = Field(default=105.8342, ge=102.0, le=110.0)
@@ -259,6 +257,33 @@ def _default_documents_per_day() -> PerKind:
     )
 
 
+def _default_volume_sigma() -> PerKind:
+    # Assumption: log-normal spread of agencies' volumes within a kind (sigma of the log). 1.0
+    # for central bodies (the Government Office and the big ministries send several times what
+    # a small agency does: Ministry of Finance headquarters alone receives about 1,430 documents
+    # a working day, DOMAIN.md), 0.8 for departments and divisions (a tax or planning
+    # department against an archive), 0.6 for provinces, 0.5 for districts and communes (sized
+    # by population, which varies about that much). Weakly grounded: see docs/simulation.md.
+    return PerKind(central_body=1.0, central_department=0.8, province_committee=0.6,
+                   province_department=0.8, district_committee=0.5, district_division=0.8,
+                   commune_committee=0.5, commune_division=0.8)
+
+
+class DemandVolumes(StrictModel):
+    """How unlike the agencies of one kind are (topology/volumes.py)."""
+
+    sigma: PerKind = Field(
+        default_factory=_default_volume_sigma,
+        description="Log-normal sigma of each agency's volume multiplier, per kind (0: alike). "
+        "Each kind's mean is kept. Assumption.",
+    )
+    heaviest: list[str] = Field(
+        default_factory=lambda: ["G22", "G12"],
+        description="Level-1 codes of the central bodies given the largest draws, in order "
+        "(Government Office, Ministry of Finance); then the other ministries.",
+    )
+
+
 class DemandConfig(StrictModel):
     """How much each agency sends, to whom, how urgent and how large."""
 
@@ -273,9 +298,16 @@ class DemandConfig(StrictModel):
     max_recipients: Annotated[int, Field(ge=1, le=100_000)] = 64
     priority: PriorityMix = Field(default_factory=PriorityMix)
     size: DocumentSize = Field(default_factory=DocumentSize)
+    volumes: DemandVolumes = Field(default_factory=DemandVolumes)
     growth: list[GrowthPoint] = Field(
         default_factory=list,
-        description="Demand multiplier over time (rollout uptake); empty means 1 throughout.",
+        description="Demand multiplier over time as dated points (linear between, flat beyond); "
+        "empty means 1 throughout.",
+    )
+    uptake: Uptake | None = Field(
+        default=None,
+        description="Demand multiplier over time as a curve that levels off: adoption per "
+        "connection x connection points (topology/uptake.py); multiplies `growth`.",
     )
     scale: Positive = Field(default=1.0, description="Multiplies every rate (what-if load).")
 
@@ -327,6 +359,19 @@ class ReportingBursts(StrictModel):
         return self
 
 
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _default_day_profile() -> dict[str, float]:
+    # Assumption (no published timings): documents are signed and sent in waves, a morning peak
+    # once the leaders have signed (09:00-10:30) and a larger afternoon one as the day's
+    # documents go out before closing (Decree 28/2018: sent the day they are signed), quiet at
+    # the start of each period and before lunch. Relative weights, each from its time to the
+    # next; normalised so the day's total is unchanged. Peak-to-mean 1.45 over 07:30-17:00.
+    return {"07:30": 0.5, "08:30": 1.1, "09:00": 1.5, "10:30": 1.0, "11:00": 0.6,
+            "13:00": 0.5, "14:00": 1.0, "15:00": 1.5, "16:30": 0.9}
+
+
 class CalendarConfig(StrictModel):
     """Working time: when documents are sent (Decree 30/2020 working hours, Mon-Fri)."""
 
@@ -340,6 +385,20 @@ class CalendarConfig(StrictModel):
     )
     holidays: list[dt.date] = Field(default_factory=list)
     reporting: ReportingBursts = Field(default_factory=ReportingBursts)
+    day_profile: dict[str, NonNegative] = Field(
+        default_factory=_default_day_profile,
+        description="Within-day shape of sending: relative weight from each time of day "
+        "('HH:MM') to the next (the first also holds before it); {} is flat. Default: a "
+        "morning and an afternoon peak (assumption). The day's total is unchanged.",
+    )
+
+    @field_validator("day_profile")
+    @classmethod
+    def _profile_valid(cls, value: dict[str, float]) -> dict[str, float]:
+        for key in value:
+            if not _CLOCK.match(key):
+                raise ValueError(f"day_profile time {key!r} is not of the form HH:MM")
+        return dict(sorted(value.items()))
 
     @field_validator("work_periods")
     @classmethod
@@ -356,10 +415,40 @@ class CalendarConfig(StrictModel):
     def _end_after_start(self) -> CalendarConfig:
         if self.end is not None and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        self.profile_segments()  # a profile with no weight in working time is an error
         return self
 
     def periods_seconds(self) -> list[tuple[int, int]]:
         return sorted(parse_period(text) for text in self.work_periods)
+
+    def profile_segments(self) -> list[list[tuple[int, int, float]]]:
+        """Per working period, its (start, end, weight) pieces in seconds of the day, weights
+        normalised to a mean of 1 over the working time (flat: one piece of weight 1)."""
+        periods = self.periods_seconds()
+        steps = [(int(k[:2]) * 3600 + int(k[3:]) * 60, w) for k, w in self.day_profile.items()]
+        if not steps:
+            return [[(a, b, 1.0)] for a, b in periods]
+
+        def weight_at(t: int) -> float:
+            current = steps[0][1]
+            for at, w in steps:
+                if at <= t:
+                    current = w
+            return current
+
+        pieces = []
+        for a, b in periods:
+            cuts = sorted({a, b, *(at for at, _ in steps if a < at < b)})
+            pieces.append([(lo, hi, weight_at(lo)) for lo, hi in itertools.pairwise(cuts)])
+        total = sum((hi - lo) * w for period in pieces for lo, hi, w in period)
+        if total <= 0:
+            raise ValueError("day_profile: every working period has weight 0")
+        mean = total / sum(b - a for a, b in periods)
+        return [[(lo, hi, w / mean) for lo, hi, w in period] for period in pieces]
+
+    def peak_to_mean(self) -> float:
+        """Highest rate of the day's profile over its mean over the working time."""
+        return max(w for period in self.profile_segments() for _, _, w in period)
 
 
 class DeliveryConfig(StrictModel):

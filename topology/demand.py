@@ -2,7 +2,9 @@
 
 One object serves the simulator and the load test alike, so both drive the same traffic.
 
-- Rates: documents sent per connected agency per working day, by kind (scenario `demand`).
+- Rates: documents sent per connected agency per working day, by kind (scenario `demand`),
+  times the agency's own volume multiplier (heavy-tailed within its kind, the kind's mean kept;
+  topology/volumes.py).
 - Recipients: each document goes down the hierarchy (to the sender's connected subordinates),
   up (to the nearest connected superior; the Government Office for the top of a hierarchy) or
   across (to connected peers under the same superior), with the scenario's shares; a direction
@@ -26,6 +28,7 @@ import numpy as np
 from topology.agencies import Agency
 from topology.config import KIND_LEVEL, DemandConfig
 from topology.network import Network
+from topology.volumes import volume_multipliers
 
 GOVERNMENT_OFFICE = "G22"
 
@@ -61,6 +64,9 @@ class Demand:
     def __init__(self, network: Network, config: DemandConfig) -> None:
         self.network = network
         self.config = config
+        self.volume = volume_multipliers(network.agencies, config.volumes,
+                                         network.config.structure, network.seed)
+        """Each agency's rate over its kind's (mean 1 over a kind's connected agencies)."""
         self.profiles = self._make_profiles()
         self.by_agency = {profile.agency: profile for profile in self.profiles}
         self.poisson_lambda = self._solve_lambda()
@@ -87,7 +93,8 @@ class Demand:
                            self.config.routing.across])
         profiles = []
         for agency in net.connected:
-            rate = self.config.documents_per_day.get(agency.kind) * self.config.scale
+            rate = (self.config.documents_per_day.get(agency.kind) * self.config.scale
+                    * float(self.volume[agency.index]))
             if rate <= 0:
                 continue
             down = list(children.get(agency.index, ()))
@@ -184,6 +191,24 @@ class Demand:
     @property
     def deliveries_per_day(self) -> float:
         return self.documents_per_day * self.mean_recipients
+
+    @cached_property
+    def received_per_day(self) -> np.ndarray:
+        """Expected deliveries each agency receives per working day (by agency index)."""
+        received = np.zeros(len(self.network.agencies))
+        table = _truncated_means(self.poisson_lambda, self.config.max_recipients)
+        cap = self.config.max_recipients
+        for profile in self.profiles:
+            low = 0.0
+            for direction, candidates in enumerate(profile.candidates):
+                p = profile.direction_cdf[direction] - low
+                low = profile.direction_cdf[direction]
+                n = len(candidates)
+                if p <= 0 or n == 0:
+                    continue
+                expected = 1.0 if direction == 1 else table[min(n, cap)]
+                received[candidates] += profile.documents_per_day * p * expected / n
+        return received
 
     @cached_property
     def per_level(self) -> dict[int, dict[str, float]]:

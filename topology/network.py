@@ -18,6 +18,7 @@ import networkx as nx
 
 from topology.admin_units import AdminStructure
 from topology.agencies import NATIONAL_AXIS, Agency, ministry_axis, province_axis
+from topology.central import platform_bodies
 from topology.config import KIND_LEVEL, TopologyConfig
 
 EARTH_RADIUS_KM = 6371.0
@@ -59,8 +60,10 @@ class Network:
     """Agencies, axes, the graph joining them, and routes between connected agencies."""
 
     def __init__(self, config: TopologyConfig, structure: AdminStructure,
-                 agencies: list[Agency]) -> None:
+                 agencies: list[Agency], seed: int = 0) -> None:
         self.config = config
+        self.seed = seed
+        """The scenario's seed: who is connected was drawn from it, and so are the volumes."""
         self.structure = structure
         self.agencies = agencies
         self.by_code = {agency.code: agency for agency in agencies}
@@ -78,7 +81,7 @@ class Network:
             name = province_axis(province.number)
             axes[name] = Axis(name, "provincial", 2, province.lat, province.lon,
                               f"LGSP {province.name}")
-        for body in cfg.ministry_platforms:
+        for body in platform_bodies(cfg.structure, cfg.ministry_platforms):
             name = ministry_axis(body)
             axes[name] = Axis(name, "ministry", 1, cfg.national_axis_lat, cfg.national_axis_lon,
                               f"Platform {body}")

@@ -4,6 +4,7 @@ from lienthong.commands import (
     axis_cmd,
     calibrate_cmd,
     compare_cmd,
+    demand_fit_cmd,
     frontier_cmd,
     loadtest_cmd,
     report_cmd,
@@ -14,4 +15,4 @@ from lienthong.commands import (
 )
 
 COMMAND_MODULES = [topology_cmd, simulate_cmd, sweep_cmd, frontier_cmd, axis_cmd, loadtest_cmd,
-                   compare_cmd, report_cmd, calibrate_cmd, validate_cmd]
+                   compare_cmd, report_cmd, calibrate_cmd, validate_cmd, demand_fit_cmd]

@@ -77,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
           f"{summary.national_axis.deliveries:,.0f}); latency p50 "
           f"{_fmt(latency.p50)} p99 {_fmt(latency.p99)}; SLA met "
           f"{_pct(summary.sla_met_fraction)}; {summary.requests_per_s:,.1f} requests/s")
+    if summary.day_profile_peak_to_mean is not None:
+        print(f"working-day shape (calendar.day_profile): peak-to-mean "
+              f"{summary.day_profile_peak_to_mean:.2f}")
     axes = sorted(((name, row) for name, row in summary.axes.items()
                    if row.arrival_rate_per_s > 0),
                   key=lambda item: item[1].utilization, reverse=True)[:5]

@@ -15,8 +15,11 @@ from topology.build import build_topology
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 LIBRARY = sorted(path for path in SCENARIOS.glob("*.toml"))
+SLICE_START = {"baseline-2019": ["calendar.start=2019-09-16"]}
+"""Where the first working period is too quiet to send within 5 minutes (baseline-2019's uptake
+starts near zero on 12 Mar 2019: a few documents a day), the slice is taken later."""
 QUESTIONS = ["provincial-outage", "broadcast-directive", "polling-storm", "reporting-peak",
-             "growth-2030"]
+             "growth-2030", "mid-2022"]
 
 
 def test_the_library_holds_the_planners_questions() -> None:
@@ -37,7 +40,8 @@ def test_each_question_stands_at_the_top_with_sources_and_answer(name: str) -> N
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
 def test_every_bundled_scenario_runs_a_tiny_slice(path: Path) -> None:
     s = load_scenario(path, ["simulation.horizon_s=300", "simulation.drain_limit_s=7200",
-                             "simulation.days=1", "simulation.warmup_s=0"]).scenario
+                             "simulation.days=1", "simulation.warmup_s=0",
+                             *SLICE_START.get(path.stem, [])]).scenario
     inp = SimInput.of(s)
     result = NetworkSim(inp, build_topology(inp.topology, inp.rollout, inp.demand, inp.seed),
                         0).run()

@@ -114,3 +114,17 @@ def test_every_cross_reference_error_is_named_on_one_line(
                     "axis.overrides: no axis named 'axis:mars'"):
         assert message in err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_calendar_run_reports_its_working_day_shape(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["simulate", "baseline-2019", "--out", str(out), "--days", "1",
+                 "--no-plots"]) == 0
+    assert "working-day shape (calendar.day_profile): peak-to-mean 1.45" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["day_profile_peak_to_mean"] == pytest.approx(1.4458, abs=1e-4)
+    assert main(["simulate", "baseline-2019", "--out", str(tmp_path / "flat"), "--days", "1",
+                 "--no-plots", "--set", "calendar.day_profile={}"]) == 0
+    flat = json.loads((tmp_path / "flat" / "summary.json").read_text())
+    assert flat["day_profile_peak_to_mean"] == 1.0

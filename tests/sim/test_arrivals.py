@@ -54,3 +54,42 @@ def test_same_seed_same_arrivals() -> None:
     assert all(np.array_equal(x.times, y.times) and np.array_equal(x.senders, y.senders)
                for x, y in zip(a, b, strict=True))
     assert not np.array_equal(a[0].times, c[0].times)
+
+
+def _hourly_counts(batches: list, calendar: WorkCalendar) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for batch in batches:
+        for t in batch.times:
+            half_hour = int((t % 86400) // 1800)
+            counts[half_hour] = counts.get(half_hour, 0) + 1
+    return counts
+
+
+def test_the_day_profile_shapes_arrivals_and_keeps_the_daily_volume() -> None:
+    shaped, calendar = _batches()
+    flat_config = CalendarConfig(start=dt.date(2020, 6, 1), end=dt.date(2020, 6, 30),
+                                 day_profile={})
+    flat_calendar = WorkCalendar(flat_config)
+    flat = list(calendar_batches(flat_calendar, np.arange(100), np.full(100, 50.0),
+                                 DemandConfig(), 1, 0))
+    total_shaped = sum(len(b.times) for b in shaped)
+    assert total_shaped == pytest.approx(sum(len(b.times) for b in flat), rel=0.01)
+    counts = _hourly_counts(shaped, calendar)
+    # 09:00-09:30 (peak, 1.446 x mean) against 07:30-08:00 (0.482 x mean): ratio 3
+    assert counts[18] / counts[15] == pytest.approx(3.0, rel=0.05)
+    # the afternoon peak 15:00-16:30 against 13:00-14:00
+    assert (counts[30] + counts[31] + counts[32]) / (counts[26] + counts[27]) * 2 / 3 == \
+        pytest.approx(3.0, rel=0.05)
+    mean_per_half_hour = total_shaped / 16 / len(calendar.days)
+    peak = max(counts.values()) / len(calendar.days)
+    ratio = peak / mean_per_half_hour
+    assert ratio == pytest.approx(calendar.config.peak_to_mean(), rel=0.05)
+    flat_counts = _hourly_counts(flat, flat_calendar)
+    assert max(flat_counts.values()) / min(flat_counts.values()) < 1.1
+
+
+def test_a_profile_without_weight_in_working_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="weight 0"):
+        CalendarConfig(day_profile={"07:00": 0.0, "18:00": 1.0})
+    with pytest.raises(ValueError, match="HH:MM"):
+        CalendarConfig(day_profile={"7h": 1.0})

@@ -87,6 +87,19 @@ def test_ministry_platform_carries_its_departments():
     assert network.route(taxation, office) == ("axis:G12", NATIONAL_AXIS)
 
 
+def test_every_ministry_on_its_platform_keeps_ministry_traffic_off_the_national_axis():
+    network = build_network(TopologyConfig(ministry_platforms=["all"]),
+                            RolloutConfig(preset="2020-target"), seed=1)
+    central = [a for a in network.agencies if a.kind == "central_body"]
+    assert len([a for a in network.axes.values() if a.kind == "ministry"]) == len(central)
+    for department in (a for a in network.agencies if a.kind == "central_department"):
+        ministry = network.agencies[department.parent]
+        assert network.route(department, ministry) == (ministry.axis,)
+    finance, province = network.by_code["000.00.00.G12"], network.by_code["000.00.00.H41"]
+    assert NATIONAL_AXIS in network.route(finance, province)  # what crosses it still does
+    assert network.connection_points == len(central) + 63
+
+
 def test_unknown_ministry_platform_is_an_error():
     with pytest.raises(TopologyError, match="G77"):
         build_network(TopologyConfig(ministry_platforms=["G77"]), RolloutConfig(), seed=1)
