@@ -13,7 +13,7 @@ _DONE = re.compile(r"\((\d+)/(\d+)\)")
 
 
 def progress(quiet: bool = False) -> Callable[[str], None]:
-    """A `say(text)` callback for `sim.replications` and `sim.sweep`."""
+    """A `say(text)` callback for `lienthong.runs` and `sim.replications`."""
     started = time.monotonic()
 
     def say(text: str) -> None:

@@ -127,6 +127,16 @@ class DrainTime(Strict):
     max: float
 
 
+class ServiceSyncFigures(Strict):
+    """The public service portal's sync messages, apart from documents (sim.sources.ServiceSync)."""
+
+    sent: float
+    delivered: float
+    acknowledged: float
+    latency_s: Latency
+    sla_met_fraction: float | None
+
+
 class SimulationFigures(Figures):
     """The simulator's figures (`sim.summary.summarize`), without provenance."""
 
@@ -156,6 +166,8 @@ class SimulationFigures(Figures):
     events: int
     events_per_replication: float
     simulation_wall_s: float
+    service_sync: ServiceSyncFigures | None = None
+    """Only when the scenario has [service_sync]: its messages, not counted among documents."""
 
 
 class SimulationSummary(Provenance, SimulationFigures):

@@ -30,5 +30,8 @@ def run_points(points: list[Any], replications: int, executor: Executor,
     for count, (i, result) in enumerate(executor.map_unordered(replicate, work), start=1):
         point, r = divmod(i, replications)
         done[point][r] = result
-        say(f"point {point + 1}/{len(points)}, replication {r + 1}: done ({count}/{len(work)})")
+        where = f"point {point + 1}/{len(points)}, " if len(points) > 1 else ""
+        say(f"{where}replication {r + 1}/{replications} done ({count}/{len(work)}): "
+            f"{result.deliveries:,} deliveries, {result.events:,} events in "
+            f"{result.wall_s:.1f} s")
     return [[results[r] for r in range(replications)] for results in done]

@@ -22,6 +22,7 @@ from sim.config import (
     AxisCapacity,
     Broadcast,
     FailureConfig,
+    ServiceSync,
     SimulationConfig,
     StationaryTraffic,
 )
@@ -64,6 +65,7 @@ class Scenario(StrictModel):
     loadtest: LoadTestConfig = Field(default_factory=LoadTestConfig)
     traffic: StationaryTraffic | None = None
     broadcasts: list[Broadcast] = Field(default_factory=list)
+    service_sync: ServiceSync | None = None
 
     @property
     def name(self) -> str:

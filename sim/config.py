@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.outages import Outage
-from sim.sources import Broadcast, CalendarDemand, StationaryTraffic
+from sim.sources import Broadcast, CalendarDemand, ServiceSync, StationaryTraffic
 
 # Delivery is how agencies receive, shared with the load test, so it lives with the topology.
 from topology.config import DeliveryConfig as DeliveryConfig
@@ -163,6 +163,6 @@ class SimulationConfig(StrictModel):
     )
 
 
-DemandSource = Annotated[CalendarDemand | StationaryTraffic | Broadcast,
+DemandSource = Annotated[CalendarDemand | StationaryTraffic | Broadcast | ServiceSync,
                          Field(discriminator="kind")]
 """Every demand source kind, chosen by `kind` (sim/sources.py; `SimInput.sources`)."""

@@ -17,7 +17,7 @@ from sim.config import (
     FailureConfig,
     SimulationConfig,
 )
-from sim.sources import Broadcast, CalendarDemand, StationaryTraffic
+from sim.sources import Broadcast, CalendarDemand, ServiceSync, StationaryTraffic
 from topology.config import CalendarConfig, DemandConfig, RolloutConfig, TopologyConfig
 
 
@@ -42,19 +42,23 @@ class SimInput:
     traffic: StationaryTraffic | None = None
     """Stationary traffic replaces the calendar demand (sim/sources.py)."""
     broadcasts: list[Broadcast] = field(default_factory=list)
+    service_sync: ServiceSync | None = None
+    """The public service portal's sync messages, beside the documents (sim/sources.py)."""
 
     @classmethod
     def of(cls, scenario: Any) -> SimInput:
         """From a scenario: `name`, `seed` and the sections `topology`, `rollout`, `demand`,
-        `calendar`, `axis`, `delivery`, `failures`, `simulation`, `traffic`, `broadcasts`."""
+        `calendar`, `axis`, `delivery`, `failures`, `simulation`, `traffic`, `broadcasts` (and
+        `service_sync` if it has one)."""
         return cls(scenario.name, scenario.seed, scenario.topology, scenario.rollout,
                    scenario.demand, scenario.calendar, scenario.axis, scenario.delivery,
                    scenario.failures, scenario.simulation, scenario.traffic,
-                   list(scenario.broadcasts))
+                   list(scenario.broadcasts), getattr(scenario, "service_sync", None))
 
     @property
     def sources(self) -> list[DemandSource]:
         """The demand sources this run starts, in order: stationary traffic if given, else the
-        calendar demand; then each broadcast."""
+        calendar demand; then each broadcast; then the portal's sync messages, if any."""
         first: DemandSource = self.traffic if self.traffic is not None else CalendarDemand()
-        return [first, *self.broadcasts]
+        sync = [self.service_sync] if self.service_sync is not None else []
+        return [first, *self.broadcasts, *sync]

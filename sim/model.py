@@ -10,8 +10,10 @@ fetches and acknowledges them. Links add latency plus size / bandwidth.
 Everything is scheduled callbacks on one `simpy.Environment` (sim/events.py) and axis servers
 that need no completion events (sim/axis_server.py): one SimPy event per request that reaches an
 axis, plus one per document sent, poll with work, and wake-up of a queue. What feeds documents in
-is a demand source (sim/sources.py); what takes an axis or a link down is an outage kind
-(sim/outages.py); the run's figures are a `ReplicationResult` (sim/result.py).
+is a demand source (sim/sources.py; the public service portal's sync messages are status-like
+packages of their own kind, counted apart from documents: `SyncCounts`); what takes an axis or
+a link down is an outage kind (sim/outages.py); the run's figures are a `ReplicationResult`
+(sim/result.py).
 """
 
 from __future__ import annotations
@@ -36,13 +38,34 @@ from sim.events import Call, scheduler
 from sim.failures import first_try_after, link_windows, outage_windows
 from sim.inputs import SimInput
 from sim.metrics import Bins
-from sim.packages import DOCUMENT, STATUS_01, STATUS_03, Item, Package
+from sim.packages import DOCUMENT, STATUS_01, STATUS_03, SYNC, Item, Package
 from sim.result import LEVELS, PRIORITY_NAMES, ReplicationResult
 from sim.routing import Routes
 from sim.timeframe import TimeFrame
 from sim.walker import Address, Walker
 from topology.build import Topology
 from topology.streams import stream
+
+
+class SyncCounts:
+    """What became of the portal's sync messages: sent, fetched, acknowledged, latencies (send
+    -> fetched) and the SLA share, for those sent after the warm-up."""
+
+    def __init__(self) -> None:
+        self.sent = self.delivered = self.acked = self.sla_met = self.sla_count = 0
+        self.latency = array("d")
+
+    def fetched(self, package: Package, t: float) -> None:
+        self.delivered += 1
+        if package.measured:
+            self.latency.append(t - package.sent_at)
+
+    def acked_at(self, package: Package, t: float) -> None:
+        self.acked += 1
+        if package.measured:
+            self.sla_count += 1
+            if t <= package.deadline:
+                self.sla_met += 1
 
 
 class NetworkSim:
@@ -113,6 +136,8 @@ class NetworkSim:
         self.latency_by_level = [[self.latency.get((a, b)) for b in range(5)] for a in range(5)]
         """The same arrays as `latency`, indexed [sender level][recipient level] (hot path)."""
         self.ack_latency = array("d")
+        self.sync = SyncCounts()
+        """The portal's sync messages, counted apart from documents (sim.sources.ServiceSync)."""
         self.latency_by_priority = [array("d") for _ in PRIORITY_NAMES]
         # -- what happens -------------------------------------------------------------------
         self._walkers: list[Walker] = []
@@ -139,6 +164,11 @@ class NetworkSim:
         self._walkers.append(Walker(self.at, self._send_at_axis, self._ag_latency_np,
                                     self._ag_bits_np, batches, address))
 
+    def walk_sync(self, batches: Iterator[Batch], address: Address) -> None:
+        """Walk these batches as sync messages (status-like, counted apart from documents)."""
+        self._walkers.append(Walker(self.at, self._sync_at_axis, self._ag_latency_np,
+                                    self._ag_bits_np, batches, address))
+
     def send(self, sender: int, t: float, priority: int, size: float,
              recipients: Sequence[int], deadline: float) -> None:
         """A document sent at `t` (now): it reaches the sender's axis after the link."""
@@ -153,6 +183,21 @@ class NetworkSim:
         job = self._document(sender, t, priority, size, recipients, deadline)
         if job is not None:
             self.send_first(job)
+
+    def _sync_at_axis(self, sender: int, t: float, priority: int, size: float,
+                      recipients: Sequence[int], deadline: float) -> None:
+        """A sync message sent at `t` that reaches its sender's axis now."""
+        a = self.ag_axis[sender]
+        package = Package(SYNC, sender, a, self.ag_level[sender], t, priority, size, deadline,
+                          t >= self.measure_from)
+        crosses, ag_axis = self.crosses[a], self.ag_axis
+        items = [Item(package, r, crosses[ag_axis[r]]) for r in recipients]
+        if self.scope_national:
+            items = [item for item in items if item.national]
+            if not items:
+                return
+        self.sync.sent += len(items)
+        self.send_first((package, items))
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -288,7 +333,10 @@ class NetworkSim:
         item.fetched = t
         package = item.package
         if package.kind:  # != DOCUMENT
-            self.statuses_fetched += 1
+            if package.kind == SYNC:
+                self.sync.fetched(package, t)
+            else:
+                self.statuses_fetched += 1
             return None
         self.delivered += 1
         bins = self.bins
@@ -315,6 +363,8 @@ class NetworkSim:
             self.last_done = t
         package = item.package
         if package.kind != DOCUMENT:
+            if package.kind == SYNC:
+                self.sync.acked_at(package, t)
             return
         self.acked += 1
         if package.measured:

@@ -8,11 +8,13 @@ national day holds millions of them.
 
 from __future__ import annotations
 
-DOCUMENT, STATUS_01, STATUS_03 = 0, 1, 2
+DOCUMENT, STATUS_01, STATUS_03, SYNC = 0, 1, 2, 3
+"""Package kinds: every kind but DOCUMENT is status-like (a `status` request, no statuses back);
+SYNC is the public service portal's dossier status synchronisation (sim.sources.ServiceSync)."""
 
 
 class Package:
-    """A document or a status package, as sent once by its sender."""
+    """A document, a status package or a sync message, as sent once by its sender."""
 
     __slots__ = ("axis", "deadline", "kind", "level", "measured", "priority", "ref", "sender",
                  "sent_at", "size")

@@ -70,6 +70,10 @@ class ReplicationResult:
     events: int
     """SimPy events scheduled (its event id counter)."""
     wall_s: float
+    sync: dict[str, Any] | None = None
+    """The portal's sync messages (sim.sources.ServiceSync), None when the scenario has none:
+    counts (sent, delivered, acked, sla_met, sla_count), latency_mean_s and an encoded
+    histogram `hist` of send -> fetched."""
 
     @classmethod
     def of(cls, sim: NetworkSim, axes: dict[str, dict[str, float]], wall: float
@@ -114,8 +118,19 @@ class ReplicationResult:
             last_done_s=sim.last_done,
             events=events_scheduled(sim.env),
             wall_s=wall,
+            sync=_sync_figures(sim),
         )
 
     def as_dict(self) -> dict[str, Any]:
         """The same figures as a dict, one key per field (shallow)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _sync_figures(sim: NetworkSim) -> dict[str, Any] | None:
+    sync = sim.sync
+    if not sync.sent:
+        return None
+    return {"sent": sync.sent, "delivered": sync.delivered, "acked": sync.acked,
+            "sla_met": sync.sla_met, "sla_count": sync.sla_count,
+            "latency_mean_s": float(np.mean(sync.latency)) if sync.latency else None,
+            "hist": encode(histogram_of(sync.latency))}

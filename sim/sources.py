@@ -9,7 +9,8 @@ Each kind is a strict scenario model with a `kind` tag (joined by the discrimina
   (`host.walk`) or as single timed sends (`host.at` + `host.send`).
 
 Where the scenario says which sources run: `[traffic]` (stationary traffic) replaces the
-calendar demand; every `[[broadcasts]]` entry adds one broadcast (`SimInput.sources`). A new kind
+calendar demand; every `[[broadcasts]]` entry adds one broadcast, and `[service_sync]` adds the
+National Public Service Portal's dossier status synchronisation (`SimInput.sources`). A new kind
 of demand is a new class here with its own config, added to the union and to `SimInput.sources`.
 """
 
@@ -25,6 +26,7 @@ from pydantic import Field, field_validator
 from sim.arrivals import Batch, calendar_batches, traffic_batches
 from sim.walker import Address
 from topology.config import AGENCY_KINDS, StrictModel, parse_period
+from topology.streams import stream
 
 if TYPE_CHECKING:
     from sim.checks import Lookup
@@ -56,6 +58,7 @@ class DemandHost(Protocol):
     def agency(self, code: str) -> int: ...
     def reaches_national(self, profile: Any) -> bool: ...
     def walk(self, batches: Iterator[Batch], address: Address) -> None: ...
+    def walk_sync(self, batches: Iterator[Batch], address: Address) -> None: ...
     def send(self, sender: int, t: float, priority: int, size: float,
              recipients: Sequence[int], deadline: float) -> None: ...
 
@@ -183,3 +186,66 @@ class Broadcast(StrictModel):
             t = calendar.day_offset_s(day) + self.seconds_of_day()
             if host.start <= t < host.horizon and targets:
                 host.at(t, send, t)
+
+
+class ServiceSync(StrictModel):
+    """The National Public Service Portal's dossier status synchronisation (Decision 274/QĐ-TTg:
+    more than 32 million in H1 2022, roughly 130-175k a day; DOMAIN.md) carried by the same
+    platforms as documents. Each connected agency of `from_kind` (the provincial platforms, by
+    default) sends small status messages to the portal (`portal`, an agency code) as one Poisson
+    stream of `per_day` over the calendar's working periods, split evenly among the senders (an
+    assumption: no per-province figure is published). A sync message is status-like: it costs
+    a `status` request where it is stored or relayed, and the portal polls, fetches and
+    acknowledges it like any item, but it sends no statuses back. Its latency and SLA share
+    (same legal window as documents) are reported apart from the documents' (`service_sync` in
+    the summary), so the question "does it crowd out documents?" is read from the documents'
+    own figures and the axes' load."""
+
+    kind: Literal["service_sync"] = Field(default="service_sync", exclude=True)
+    per_day: Positive = Field(
+        default=150_000.0, description="Sync messages per working day, all senders together "
+        "(DOMAIN.md: roughly 130-175k a day in H1 2022).")
+    portal: str = Field(
+        default="000.00.00.G22", description="Agency code standing for the portal (run by the "
+        "Government Office, which sits on the national axis).")
+    from_kind: str = Field(default="province_committee",
+                           description="Agency kind whose connected members send the syncs.")
+    size_kb: Positive = Field(default=4.0, description="Size of one sync message.")
+
+    @field_validator("from_kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in AGENCY_KINDS:
+            raise ValueError(f"unknown agency kind {value!r}; expected one of {AGENCY_KINDS}")
+        return value
+
+    def problems(self, lookup: Lookup) -> list[str]:
+        problem = lookup.agency_problem(self.portal, "service_sync.portal")
+        return [problem] if problem else []
+
+    def start(self, host: DemandHost) -> None:
+        portal = host.agency(self.portal)
+        senders = np.array([a.index for a in host.model.network.connected
+                            if a.kind == self.from_kind and a.index != portal], dtype=np.int64)
+        if not len(senders):
+            return
+        host.walk_sync(_until_horizon(self._batches(host, senders), host.horizon),
+                       lambda batch, tag, t, sender: ((portal,), batch.deadline))
+
+    def _batches(self, host: DemandHost, senders: np.ndarray) -> Iterator[Batch]:
+        """One batch per working period: a Poisson count, uniform times, senders drawn evenly;
+        from streams of their own ("sync:..."), so the documents' draws are unchanged."""
+        calendar, seed, r = host.calendar, host.seed, host.replication
+        count_rng = stream(seed, "sync:count", r)
+        time_rng = stream(seed, "sync:times", r)
+        sender_rng = stream(seed, "sync:senders", r)
+        per_second = self.per_day / calendar.work_seconds_per_day
+        size = self.size_kb * 1024.0
+        for _day, start, end in calendar.working_intervals():
+            n = int(count_rng.poisson(per_second * (end - start)))
+            if n == 0:
+                continue
+            times = np.sort(time_rng.uniform(start, end, n))
+            who = senders[sender_rng.integers(0, len(senders), n)]
+            yield Batch(times, who, np.zeros(n, dtype=np.int64), np.full(n, size),
+                        calendar.sla_deadline(start))

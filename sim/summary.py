@@ -22,7 +22,9 @@ COUNTS_NOTE = ("documents: packages sent (one send to N recipients is one docume
                "deliveries: per-recipient items they create; status packages are not counted. "
                "Means per replication. scope 'national' simulates and counts only deliveries "
                "whose route crosses the national axis (what the national axis reports); "
-               "national_axis gives those counts in every scope.")
+               "national_axis gives those counts in every scope. The public service portal's "
+               "sync messages (service_sync) are not documents: counted, timed and judged "
+               "against the SLA apart.")
 
 
 def _mean(results: list[ReplicationResult], key: str) -> float:
@@ -73,6 +75,7 @@ def summarize(inp: SimInput, results: list[ReplicationResult],
                  if first.measure_from_s <= row["time_s"] < first.horizon_s]
     delivered_rates = [row["delivered_per_s"] for row in in_window] or [0.0]
     sla_count = sum(r.sla_count for r in results)
+    sync = _sync_block(results)
     return {
         "replications": len(results),
         "simulated_days": first.working_days if inp.traffic is None
@@ -122,6 +125,26 @@ def summarize(inp: SimInput, results: list[ReplicationResult],
         "events": int(sum(r.events for r in results)),
         "events_per_replication": _mean(results, "events"),
         "simulation_wall_s": float(sum(r.wall_s for r in results)),
+        **({"service_sync": sync} if sync is not None else {}),
+    }
+
+
+def _sync_block(results: list[ReplicationResult]) -> dict[str, Any] | None:
+    """The portal's sync messages apart from documents (means per replication; latency send
+    -> fetched from the merged histograms; SLA share over all replications), or None."""
+    rows = [r.sync for r in results if r.sync is not None]
+    if not rows:
+        return None
+    sla_count = sum(row["sla_count"] for row in rows)
+    n = len(results)
+    return {
+        "sent": sum(row["sent"] for row in rows) / n,
+        "delivered": sum(row["delivered"] for row in rows) / n,
+        "acknowledged": sum(row["acked"] for row in rows) / n,
+        "latency_s": latency_block(merge([row["hist"] for row in rows]),
+                                   [row["latency_mean_s"] for row in rows]),
+        "sla_met_fraction": (sum(row["sla_met"] for row in rows) / sla_count
+                             if sla_count else None),
     }
 
 

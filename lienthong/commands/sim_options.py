@@ -12,7 +12,8 @@ from lienthong.errors import UserError
 
 SCENARIO_HELP = ("scenario file (TOML), or a bundled scenario by name: baseline-2019, "
                  "target-2020, reform-2025, the planners' questions (provincial-outage, "
-                 "broadcast-directive, polling-storm, reporting-peak, growth-2030), "
+                 "broadcast-directive, polling-storm, reporting-peak, growth-2030, "
+                 "public-service-sync), "
                  "validation/mmc, validation/jackson, validation/axis-loop")
 
 

@@ -104,3 +104,25 @@ def test_unreachable_scheduler_is_one_line_and_no_run_directory(
     assert code == 2 and "cannot reach a Dask scheduler" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def _simulate(scenarios_dir: Path, out: Path, *options: str) -> dict[str, Any]:
+    assert main(["simulate", str(scenarios_dir / "validation" / "mmc.toml"), "--out", str(out),
+                 "--no-plots", *SHORT, *options]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    return {k: v for k, v in summary.items() if k not in WALL}
+
+
+@pytest.mark.slow
+def test_simulate_gives_the_same_replications_on_every_executor(tmp_path: Path,
+                                                                 scenarios_dir: Path) -> None:
+    from distributed import LocalCluster
+
+    inline = _simulate(scenarios_dir, tmp_path / "inline", "--executor", "inline")
+    local = _simulate(scenarios_dir, tmp_path / "local", "--jobs", "2")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+                      host="127.0.0.1", dashboard_address=None) as cluster:
+        on_dask = _simulate(scenarios_dir, tmp_path / "dask", "--executor", "dask",
+                            "--scheduler", cluster.scheduler_address)
+    assert inline == local == on_dask
+    assert inline["replications"] == 2 and inline["latency_s"]["mean_ci95"] is not None
