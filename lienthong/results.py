@@ -269,6 +269,8 @@ class SweepPoint(Strict):
     max_utilization: float
     busiest_axis: str
     national_wait_mean_s: float | None
+    national_utilization: float | None = None
+    """Busy share of the national axis's workers (None: no national axis)."""
     requests_per_s: float
     in_flight: float
     summary: SimulationFigures
@@ -278,10 +280,28 @@ SWEEP_HEADLINES = tuple(name for name in SweepPoint.model_fields
                         if name not in ("key", "value", "summary"))
 
 
+class Saturation(Strict):
+    """Where the national axis saturates along a sweep of a numeric key (lienthong sweep):
+    the value at which its utilisation crosses `utilization_limit` (linear interpolation
+    between the two points around the crossing), and the first value at which the SLA share
+    falls below `sla_limit`. None where the values swept do not reach it."""
+
+    utilization_limit: float
+    crosses_at: float | None
+    between: list[float] | None
+    """The two values swept around the crossing."""
+    sla_limit: float
+    sla_lost_at: float | None
+    highest_value: float
+    utilization_at_highest: float
+
+
 class SweepSummary(Provenance):
     kind: Literal["sweep"] = "sweep"
     key: str
     points: list[SweepPoint]
+    national_saturation: Saturation | None = None
+    """Only for a numeric key with a national axis."""
 
 
 RunSummary = Annotated[SimulationSummary | LoadtestSummary | SweepSummary,

@@ -45,3 +45,17 @@ def test_bad_vary_is_one_clear_line(tmp_path: Path, scenarios_dir: Path,
                  "--vary", vary, "--out", str(tmp_path / "s"), *SHORT])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--saturation", "1.5"], "--saturation 1.5: expected a share in (0, 1]"),
+    (["--sla", "0"], "--sla 0: expected a share in (0, 1]"),
+])
+def test_bad_limits_are_one_clear_line(tmp_path: Path, scenarios_dir: Path,
+                                       capsys: pytest.CaptureFixture[str], option: list[str],
+                                       message: str) -> None:
+    code = main(["sweep", str(scenarios_dir / "validation" / "mmc.toml"), "--quiet",
+                 "--vary", "axis.workers=4,5", "--out", str(tmp_path / "s"), *SHORT, *option])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "s").exists()
