@@ -35,8 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--precision", type=float, default=0.05, metavar="P",
                         help="relative half-width of the 95%% interval of each answer "
                         "(default 0.05)")
-    parser.add_argument("--max-multiplier", type=float, default=16.0, metavar="M",
-                        help="search no higher (default 16); an SLA still met there is "
+    parser.add_argument("--max-multiplier", type=float, default=1024.0, metavar="M",
+                        help="search no higher (default 1024: the search climbs from --start, "
+                        "guided by the busiest axis's utilisation, until the SLA is lost, so "
+                        "this only caps a runaway search); an SLA still met there is "
                         "reported as '>= M'")
     parser.add_argument("--min-multiplier", type=float, default=1 / 16, metavar="M",
                         help="search no lower (default 1/16); an SLA missed there is "

@@ -11,6 +11,18 @@ upper" (censored above); when it fails at `lower`, "below lower" (censored below
 
 Geometric, not arithmetic, halving: the question is relative ("within 5%"), and a run's cost
 grows with the multiplier, so each step should cut the same ratio.
+
+Going up, a run that met the SLA also says how busy its busiest axis was (`utilization`, over
+the measurement window). Work grows in proportion to the demand, so a run at m with its busiest
+axis u busy puts full utilisation near m / u (a little beyond: idle polls do not grow with m).
+When u is known and below `SATURATED`, the next point is that guess, at least m x (1 + 4 x
+resolution) and at most m x `MAX_JUMP` (and `upper`): a lightly loaded scenario reaches its
+knee in two or three runs instead of doubling from x1 (the last doubling, the costliest run,
+often overshoots by 2x). At or above `SATURATED` utilisation no longer predicts anything (the
+SLA may hold well beyond saturation: the legal window runs to the next morning) and the search
+climbs by `SATURATED_STEP`. The guess only chooses where to look: the answer is still the bracket
+[lo meets, hi fails] closed to the resolution, and every choice depends only on this
+replication's own outcomes.
 """
 
 from __future__ import annotations
@@ -34,6 +46,14 @@ class Threshold:
     runs: int
 
 
+MAX_JUMP = 64.0
+"""The most a utilisation guess may multiply the last multiplier that met the SLA."""
+SATURATED = 0.9
+"""Busiest-axis utilisation from which the guess is no longer used."""
+SATURATED_STEP = 1.25
+"""The step up from a saturated run that still met the SLA."""
+
+
 class ThresholdSearch:
     """Finds the largest multiplier at which one replication meets the SLA."""
 
@@ -46,6 +66,8 @@ class ThresholdSearch:
         self.lower, self.upper, self.resolution, self.step = lower, upper, resolution, step
         self.lo: float | None = None
         self.hi: float | None = None
+        self.lo_utilization: float | None = None
+        """Busiest-axis utilisation of the run at `lo`, if reported."""
         self.runs = 0
         self._next: float | None = start
 
@@ -53,12 +75,15 @@ class ThresholdSearch:
         """The multiplier to run next, or None when the search is over."""
         return self._next
 
-    def record(self, multiplier: float, meets: bool) -> None:
+    def record(self, multiplier: float, meets: bool, utilization: float | None = None) -> None:
+        """The outcome of the run at `multiplier`; `utilization`, the busiest axis's busy share
+        in that run, guides the climb (module docstring)."""
         if multiplier != self._next:
             raise ValueError(f"expected the outcome at {self._next}, got {multiplier}")
         self.runs += 1
         if meets:
-            self.lo = multiplier if self.lo is None else max(self.lo, multiplier)
+            if self.lo is None or multiplier > self.lo:
+                self.lo, self.lo_utilization = multiplier, utilization
         else:
             self.hi = multiplier if self.hi is None else min(self.hi, multiplier)
         self._next = self._choose()
@@ -67,12 +92,21 @@ class ThresholdSearch:
         lo, hi = self.lo, self.hi
         if hi is None:  # everything so far met the SLA: go up
             assert lo is not None
-            return None if lo >= self.upper else min(lo * self.step, self.upper)
+            return None if lo >= self.upper else min(self._up(lo), self.upper)
         if lo is None:  # everything so far missed it: go down
             return None if hi <= self.lower else max(hi / self.step, self.lower)
         if hi <= lo * (1.0 + self.resolution):
             return None
         return math.sqrt(lo * hi)
+
+    def _up(self, lo: float) -> float:
+        u = self.lo_utilization
+        if u is None or u <= 0:  # not reported, or nothing measured: no guess
+            return lo * self.step
+        if u >= SATURATED:
+            return lo * min(self.step, SATURATED_STEP)
+        guess = lo / u
+        return min(max(guess, lo * (1.0 + 4.0 * self.resolution)), lo * MAX_JUMP)
 
     @property
     def done(self) -> bool:

@@ -176,7 +176,7 @@ class FrontierSearch:
                 run = PointRun(c, m, r, self.settings.sla.meets(figures), figures)
                 self.runs.append(run)
                 search = self.states[c].searches[r]
-                search.record(m, run.meets)
+                search.record(m, run.meets, figures.max_utilization)
                 if search.done:
                     self.states[c].found[r] = search.result()
                 if report is not None:

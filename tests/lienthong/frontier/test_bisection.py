@@ -55,3 +55,39 @@ def test_outcome_for_another_point_is_refused() -> None:
         search.result()
     with pytest.raises(ValueError):
         ThresholdSearch(8.0, 0.5, 4.0, 0.05)
+
+
+def _guided(threshold: float, saturation: float, **kwargs: float) -> ThresholdSearch:
+    """A system whose busiest axis is m / saturation busy (capped at 1)."""
+    settings = {"start": 1.0, "lower": 1 / 16, "upper": 4096.0, "resolution": 0.025, **kwargs}
+    search = ThresholdSearch(**settings)
+    while not search.done:
+        m = search.next_point()
+        assert m is not None
+        search.record(m, m <= threshold, min(m / saturation, 1.0))
+    return search
+
+
+@pytest.mark.parametrize(("threshold", "saturation"), [
+    (104.0, 100.0), (530.0, 528.0), (66.0, 70.0), (2.9e3, 1e3), (40.0, 300.0)])
+def test_utilisation_guides_the_climb_and_the_bracket_is_unchanged(threshold: float,
+                                                                   saturation: float) -> None:
+    """The guess m / u only chooses where to look: the bracket still holds the threshold to
+    the resolution, whether the SLA is lost at saturation, beyond it (the legal window) or
+    before it (a tight p99); near saturation it takes fewer runs than doubling."""
+    guided = _guided(threshold, saturation).result()
+    assert guided.censored is None and guided.lo is not None and guided.hi is not None
+    assert guided.lo <= threshold < guided.hi and guided.hi / guided.lo <= 1.025
+    doubling = _search(threshold, upper=4096.0).result()
+    if threshold <= 1.1 * saturation:
+        assert guided.runs < doubling.runs
+
+
+def test_an_unknown_or_zero_utilisation_doubles() -> None:
+    for utilization in (None, 0.0):
+        search = ThresholdSearch(1.0, 0.5, 64.0, 0.05)
+        search.record(1.0, True, utilization)
+        assert search.next_point() == 2.0
+    search = ThresholdSearch(1.0, 0.5, 64.0, 0.05)
+    search.record(1.0, True, 0.95)  # saturated and still within the SLA: a small step
+    assert search.next_point() == 1.25
