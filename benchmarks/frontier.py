@@ -1,9 +1,10 @@
 """Benchmark: the capacity frontier of target-2020 over four configurations, within 15 minutes.
 
 `lienthong frontier target-2020 --vary axis.workers=1,2,4,8 --precision 0.05 --p99 120` (the
-busiest hour, national scope: below) on this machine (local processes, --jobs, default 2), timed, against one national working day simulated in the
-same run (the single-day benchmark's case, benchmarks/sim_national_day.py: target-2020 with
-demand.scale 2.95, about 1 million deliveries, one process). It prints the number of simulated
+busiest hour, national scope: below) on this machine (local processes, --jobs, default 2),
+timed, against one national working day simulated in the same run (the single-day benchmark's
+case, benchmarks/sim_national_day.py: target-2020 with demand.scale 2.95, about 1 million
+deliveries, one process). It prints the number of simulated
 deliveries and the time per simulated delivery of both, and their ratio (the frontier's wall
 time per delivery over the day's: below 1 when the processes overlap well).
 
