@@ -22,9 +22,7 @@ COUNTS_NOTE = ("documents: packages sent (one send to N recipients is one docume
                "deliveries: per-recipient items they create; status packages are not counted. "
                "Means per replication. scope 'national' simulates and counts only deliveries "
                "whose route crosses the national axis (what the national axis reports); "
-               "national_axis gives those counts in every scope. The public service portal's "
-               "sync messages (service_sync) are not documents: counted, timed and judged "
-               "against the SLA apart.")
+               "national_axis gives those counts in every scope.")
 
 
 def _mean(results: list[ReplicationResult], key: str) -> float:
