@@ -34,10 +34,12 @@ How the frontier fits the budget (docs/frontier.md, "The benchmark"):
   within-day profile with peaks would put the hour at its peak.
 - The climb guided by utilisation (lienthong/frontier/bisection.py): from x1 the next point is
   where the busiest axis would be fully busy, so each replication brackets its threshold in two
-  or three runs instead of doubling to 512 or 1024.
-- Four configurations of 1 to 4 workers per axis (4 is one reference-axis process): the
-  frontier's cost grows with its answer, and the answer with the workers (about x66 per
-  worker), so 1-4 keeps the costliest runs near x260 where 1,2,4,8 would double them.
+  or three runs instead of doubling to 64 or 128 and closing a bracket of 2.
+- Four configurations of 1 to 4 workers per axis (one worker is one reference-axis process
+  with the signed costs): the frontier's cost grows with its answer, and the answer with the
+  workers (about x95 per worker), so 1-4 keeps the costliest runs near x380 where 1,2,4,8
+  would double them. Not yet measured with the signed costs: docs/frontier.md estimates it
+  at about 25 single days, over budget; 1 to 3 workers would fit.
 - Two processes, replications as the stopping rule asks.
 
 `--slice day` runs the whole day (national scope, the same SLA) for comparison.
