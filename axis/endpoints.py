@@ -104,7 +104,13 @@ async def read_body(request: Request, limit: int, declared: str | None = "") -> 
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if len(chunks) == 1:
+        return chunks[0]
+    if size > OFFLOAD_BYTES:
+        # Copying megabytes together takes the loop 20 ms per 16 MiB on a busy machine;
+        # `bytes.join` releases the GIL for large results, so a check thread does it meanwhile.
+        return await _state(request).checks.run(b"".join, chunks)
+    return b"".join(chunks)
 
 
 def _loop_deadline(monotonic_deadline: float) -> float:

@@ -50,6 +50,20 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SCHEMA_LOCK = 0x4158_4953  # "AXIS": serialises schema creation across starting processes
 
 
+class _BodyDumper(psycopg.adapt.Dumper):
+    """Package bodies go to PostgreSQL as they are (binary bytea), not copied first.
+
+    psycopg's own dumper copies the bytes into a new buffer, on the event loop: for a 16 MiB
+    package that, and libpq's own copy, kept every other request waiting 56 ms plus 40 ms (more
+    on a busy machine). libpq still copies the body into its output buffer; nothing else does."""
+
+    format = psycopg.pq.Format.BINARY
+    oid = psycopg.postgres.types["bytea"].oid
+
+    def dump(self, obj: Any) -> Any:
+        return obj
+
+
 class _Replay(Exception):
     """An unexpected error inside an operation: replay the batch with savepoints."""
 
@@ -170,7 +184,9 @@ class PostgresStore(Store):
         return await self._committer.submit(fn)
 
     async def _connect_writer(self) -> psycopg.AsyncConnection:
-        return await psycopg.AsyncConnection.connect(self.url, autocommit=True, **self._kwargs)
+        conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, **self._kwargs)
+        conn.adapters.register_dumper(bytes, _BodyDumper)
+        return conn
 
     async def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         assert self._readers is not None, "store is not open"

@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from axis.edxml import STATUS, Package
+from axis.edxml import LARGE_BYTES, STATUS, Package
 from axis.store.base import (
     MAX_ID,
     Agency,
@@ -35,7 +35,7 @@ from axis.store.base import (
     next_ack_state,
 )
 from axis.store.sql import SQLITE_STATEMENTS, inbox_counts, outbox_items, unanswered
-from axis.store.sqlite_commit import SqliteCommitter
+from axis.store.sqlite_commit import OffLoop, SqliteCommitter
 
 SQL = SQLITE_STATEMENTS
 log = logging.getLogger("axis.store.sqlite")
@@ -224,7 +224,9 @@ class SqliteStore(Store):
 
         assert self._committer is not None, "store is not open"
         try:
-            return await self._committer.submit(send)  # the hot path: no extra coroutine
+            # the hot path: no extra coroutine; a big body is written off the event loop
+            return await self._committer.submit(OffLoop(send) if len(body) > LARGE_BYTES
+                                                else send)
         except sqlite3.DatabaseError as error:
             raise self._failed(error) from None
 

@@ -14,6 +14,12 @@ every `CHECKPOINT_EVERY` commits the helper checkpoints on its own connection wh
 batch waits. Writes must pause meanwhile: a checkpoint racing with new commits never catches up,
 so the WAL could never start over and would grow without bound. Reads (polls) go on meanwhile.
 
+A batch holding an `OffLoop` operation (a package of megabytes) runs whole on the helper thread,
+`BEGIN` to `COMMIT`: SQLite writes a 16 MiB blob as thousands of overflow pages, 80 ms of the
+loop's time on a quiet machine and well over 100 ms on a busy one, during which no other request
+(not even `/healthz`) was answered. `sqlite3` releases the GIL while a statement runs, so the
+loop goes on meanwhile; there is one helper thread, so such batches run one at a time.
+
 A refusal (`StoreError`) is raised by an operation before it writes, so it costs nothing to undo.
 Any other exception may leave an operation half written: the batch is then rolled back and
 replayed with one savepoint per operation, so only the failing one is lost.
@@ -34,6 +40,19 @@ from axis.store.batching import Batcher
 log = logging.getLogger("axis.store.sqlite")
 
 Operation = Callable[[sqlite3.Connection], Any]
+
+
+class OffLoop:
+    """An operation too heavy for the event loop (see the module docstring): its batch is
+    written on the helper thread."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Operation) -> None:
+        self.fn = fn
+
+    def __call__(self, conn: sqlite3.Connection) -> Any:
+        return self.fn(conn)
 
 CHECKPOINT_EVERY = 50
 """Commits between WAL checkpoints; a batch appends a few dozen pages, so the WAL stays at a
@@ -59,6 +78,11 @@ class SqliteCommitter(Batcher):
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="axis-sqlite-helper")
 
     async def _commit(self, fns: list[Operation]) -> list[Any]:
+        if any(isinstance(fn, OffLoop) for fn in fns):
+            results = await asyncio.get_running_loop().run_in_executor(
+                self._thread, self._commit_off_loop, fns)
+            self._commits += 1
+            return results
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -95,6 +119,34 @@ class SqliteCommitter(Batcher):
         # Writes pause during a checkpoint: one racing with new commits never catches up.
         if self._checkpoint is not None and self._commits % CHECKPOINT_EVERY == 0:
             await asyncio.get_running_loop().run_in_executor(self._thread, self._run_checkpoint)
+
+    def _commit_off_loop(self, fns: list[Operation]) -> list[Any]:
+        """A whole batch on the helper thread: the statements, then `COMMIT`."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            self._begin_waiting()
+        results: list[Any] = []
+        try:
+            for fn in fns:
+                try:
+                    results.append(fn(conn))
+                except StoreError as error:
+                    results.append(error)
+        except Exception:
+            conn.execute("ROLLBACK")
+            return self._replay(fns)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return results
 
     def _begin_waiting(self) -> None:
         conn = self._conn

@@ -51,6 +51,25 @@ def pg_schema() -> Iterator[tuple[str, str]]:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+@pytest.fixture(params=STORE_KINDS)
+def store_url(request, tmp_path) -> Iterator[str]:
+    """A store URL of each kind for a server process; PostgreSQL gets a fresh schema through the
+    connection options."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "axis.db")
+        return
+    import psycopg
+
+    url = postgres_url_or_skip()
+    schema = "axis_srv_" + secrets.token_hex(6)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 def make_store(kind: str, tmp_path, request):
     """A closed store of the given kind with isolated data."""
     if kind == "sqlite":

@@ -11,28 +11,10 @@ import pytest
 
 from axis import packages
 from axis.client import AsyncClient, AxisError
-from tests.axis.conftest import AGENCIES, STORE_KINDS, A, B, C, postgres_url_or_skip, secret_of
+from tests.axis.conftest import AGENCIES, A, B, C, postgres_url_or_skip, secret_of
 from tests.axis.server_process import ServerProcess
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
-
-
-@pytest.fixture(params=STORE_KINDS)
-def store_url(request, tmp_path):
-    """A store URL of each kind; PostgreSQL gets a fresh schema through the connection options."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "axis.db")
-        return
-    import psycopg
-
-    url = postgres_url_or_skip()
-    schema = "axis_srv_" + secrets.token_hex(6)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in url else "?"
-    yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture
