@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 
 from axis.edxml import STATUS, Package
+from axis.store import schema_check
 from axis.store.base import (
     MAX_ID,
     Agency,
@@ -48,6 +49,18 @@ CHANNEL = "axis_inbox"
 SQL = POSTGRESQL_STATEMENTS
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SCHEMA_LOCK = 0x4158_4953  # "AXIS": serialises schema creation across starting processes
+_DAMAGE_CLASSES = ("42", "XX", "58")
+"""SQLSTATE classes of a damaged store, not of a passing failure: an undefined table or column
+(someone altered the schema), an internal error or corrupted data, a file missing on disk."""
+_COLUMNS = ("SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema()")
+_UNIQUE_KEYS = (
+    "SELECT t.relname, array_agg(a.attname::text ORDER BY k.n) FROM pg_index i "
+    "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace s ON s.oid = t.relnamespace "
+    "CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+    "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+    "WHERE i.indisunique AND i.indisvalid AND s.nspname = current_schema() "
+    "GROUP BY i.indexrelid, t.relname")
 
 
 class _BodyDumper(psycopg.adapt.Dumper):
@@ -142,13 +155,17 @@ class PostgresStore(Store):
         self._on_commit = on_commit
         self._listeners: list[Callable[[str | None], None]] = []
         self._listen_task: asyncio.Task[None] | None = None
+        self._fault: str | None = None
+        """The first error that says the store is damaged (an altered schema, corrupted data)."""
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def open(self) -> None:
         try:
-            await asyncio.to_thread(self._setup)
+            found = await asyncio.to_thread(self._setup)
         except psycopg.Error as error:
             raise Unavailable(f"cannot open PostgreSQL store: {error}") from error
+        if found:
+            raise Unavailable(schema_check.refusal("PostgreSQL store", found))
         self._readers = ReadConnections(self.url, self._reader_count, self._kwargs)
         try:
             await self._readers.open()
@@ -158,13 +175,32 @@ class PostgresStore(Store):
         if self._listeners:
             self._start_listening()
 
-    def _setup(self) -> None:
-        with psycopg.connect(self.url, autocommit=True, **self._kwargs) as conn, \
-                conn.transaction():
+    def _setup(self) -> list[str]:
+        """Check the tables that exist (`schema_check`), then create what is missing; the
+        problems found, if any (then nothing is created)."""
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=10,
+                             **self._kwargs) as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             if self.schema is not None:
                 conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-            conn.execute(SQL.schema)
+            columns: dict[str, set[str]] = {}
+            for table, column in conn.execute(_COLUMNS):
+                columns.setdefault(table, set()).add(column)
+            unique = {(table, tuple(key)) for table, key in conn.execute(_UNIQUE_KEYS)}
+            found = schema_check.problems(columns, unique)
+            if not found:
+                conn.execute(SQL.schema)
+            return found
+
+    def _failed(self, error: psycopg.Error) -> Unavailable:
+        """The answer to a database error (503); one that says the store is damaged (see
+        `_DAMAGE_CLASSES`) is remembered, so that /healthz says so until a restart, whose
+        start-up check looks at the schema again."""
+        if (error.sqlstate or "")[:2] in _DAMAGE_CLASSES:
+            if self._fault is None:
+                log.error("PostgreSQL store failed: %s", error)
+            self._fault = f"{type(error).__name__}: {_first_line(error)}"
+        return Unavailable(f"PostgreSQL store failed: {_first_line(error)}")
 
     async def close(self) -> None:
         if self._listen_task is not None:
@@ -181,7 +217,10 @@ class PostgresStore(Store):
 
     async def _write(self, fn: Callable[[psycopg.AsyncConnection], Awaitable[Any]]) -> Any:
         assert self._committer is not None, "store is not open"
-        return await self._committer.submit(fn)
+        try:
+            return await self._committer.submit(fn)
+        except psycopg.Error as error:
+            raise self._failed(error) from None
 
     async def _connect_writer(self) -> psycopg.AsyncConnection:
         conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, **self._kwargs)
@@ -195,7 +234,9 @@ class PostgresStore(Store):
                 cursor = await conn.execute(sql, args)
                 return await cursor.fetchall()
         except psycopg.OperationalError as error:
-            raise Unavailable(f"PostgreSQL unavailable: {error}") from error
+            raise Unavailable(f"PostgreSQL unavailable: {_first_line(error)}") from error
+        except psycopg.Error as error:
+            raise self._failed(error) from None
 
     # -- notifications -------------------------------------------------------------------------
     def subscribe(self, wake: Callable[[str | None], None]) -> None:
@@ -395,6 +436,8 @@ class PostgresStore(Store):
         return {"pending_deliveries": int(pending[0][0]), "documents": int(documents[0][0])}
 
     async def ping(self) -> None:
+        if self._fault is not None:
+            raise Unavailable(f"store damaged: {self._fault}")
         await self._rows(SQL.ping)
 
 
@@ -420,6 +463,11 @@ async def _insert_relayed(conn: psycopg.AsyncConnection, document: int, package:
         (document, now, [i for i, _ in queued], [h for _, h in queued]),
     )
     return deliveries
+
+
+def _first_line(error: Exception) -> str:
+    """psycopg's messages carry DETAIL and HINT lines; an answer or a log line takes one."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 async def _original_outcome(conn: psycopg.AsyncConnection, package: Package) -> SendOutcome:

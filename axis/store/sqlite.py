@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from axis.edxml import LARGE_BYTES, STATUS, Package
+from axis.store import schema_check
 from axis.store.base import (
     MAX_ID,
     Agency,
@@ -93,6 +94,7 @@ class SqliteStore(Store):
         try:
             conn = self._connect()
             self._check_integrity(conn)
+            self._check_schema(conn)
             conn.executescript(SQL.schema)
         except sqlite3.DatabaseError as error:
             raise Unavailable(f"{self.path}: {error}") from None
@@ -111,6 +113,25 @@ class SqliteStore(Store):
             more = f" (and {len(lines) - 1} more problems)" if len(lines) > 1 else ""
             raise Unavailable(f"{self.path}: integrity check failed: {lines[0]}{more}; restore "
                               "a backup or repair it (sqlite3 .recover) before serving")
+
+    def _check_schema(self, conn: sqlite3.Connection) -> None:
+        """Refuse a store whose tables are not the ones the axis writes (`schema_check`)."""
+        columns: dict[str, set[str]] = {}
+        unique: set[tuple[str, tuple[str, ...]]] = set()
+        for table in schema_check.TABLES:
+            names = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+            if not names:
+                continue
+            columns[table] = names
+            for _, index, is_unique, *_ in conn.execute(f'PRAGMA index_list("{table}")'):
+                if is_unique:
+                    quoted = index.replace('"', '""')
+                    key = conn.execute(f'PRAGMA index_info("{quoted}")').fetchall()
+                    unique.add((table, tuple(row[2] for row in key)))
+        found = schema_check.problems(columns, unique)
+        if found:
+            conn.close()
+            raise Unavailable(schema_check.refusal(self.path, found))
 
     def _failed(self, error: sqlite3.DatabaseError) -> Unavailable:
         """The answer to a database error; one that is not a passing lock marks the store
