@@ -143,11 +143,26 @@ def served(port: int) -> int:
         return int(answer.read())
 
 
+def _wait_for_first_request(process: subprocess.Popen, port: int, log: Path,
+                            limit: float = 180.0) -> None:
+    """Warm-up counts from the generator's first request, not from its start: importing Locust,
+    lxml and signxml took over 11 s on a busy 2-core machine, and a window measured before that
+    read 0 requests."""
+    before, deadline = served(port), time.monotonic() + limit
+    while served(port) == before:
+        if process.poll() is not None:
+            raise SystemExit(f"generator exited early; see {log}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"generator sent nothing in {limit:g} s; see {log}")
+        time.sleep(0.2)
+
+
 def measure(argv: list[str], port: int, warmup: float, window: float, log: Path) -> dict:
     with log.open("wb") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:
+        _wait_for_first_request(process, port, log)
         time.sleep(warmup)
         if process.poll() is not None:
             raise SystemExit(f"generator exited early; see {log}")
@@ -185,7 +200,7 @@ def main() -> int:
     server = subprocess.Popen([sys.executable, str(work / "server.py"), str(port)],
                               start_new_session=True)
     host = f"http://127.0.0.1:{port}"
-    run_time = f"{int(args.warmup + args.window + 30)}s"
+    run_time = f"{int(args.warmup + args.window + 210)}s"  # start-up, then warm-up and window
     common = ["--headless", "--host", host, "-u", str(args.users), "-r", "100", "-t", run_time,
               "--only-summary", "--loglevel", "WARNING"]
     try:

@@ -63,13 +63,9 @@ def big_bodies(kind: str) -> list[list[bytes]]:
 EXPECTED = {"attack": ([201, 400, 422], [201, 422, 422]), "real": ([201] * 9,)}
 
 
-def healthz_while_sending(server: ServerProcess, bodies: list[list[bytes]]
-                          ) -> tuple[float, float, list[int]]:
-    """(slowest /healthz while one thread per list sends its bodies, slowest before, their
-    answers).
-
-    The "before" figure is the machine's own noise (other work on shared cores), measured in
-    the same run over about as long as the sends take."""
+def healthz_while_sending(server: ServerProcess, bodies: list[list[bytes]], path: str
+                          ) -> tuple[float, list[int]]:
+    """(slowest /healthz while one thread per list posts its bodies to `path`, the answers)."""
     answers: list[int] = []
 
     def send_raw(bodies: list[bytes]) -> None:
@@ -79,8 +75,8 @@ def healthz_while_sending(server: ServerProcess, bodies: list[list[bytes]]
     def send_one(body: bytes) -> int:
         """One sendall of ready bytes: the socket call releases the GIL, so these threads do
         not slow this process's /healthz client and the server is what is measured."""
-        headers = signing.sign_headers(A, secret(A), "POST", "/v1/documents", body)
-        head = ("POST /v1/documents HTTP/1.1\r\nHost: axis\r\nConnection: close\r\n"
+        headers = signing.sign_headers(A, secret(A), "POST", path, body)
+        head = (f"POST {path} HTTP/1.1\r\nHost: axis\r\nConnection: close\r\n"
                 f"Content-Type: application/xml\r\nContent-Length: {len(body)}\r\n"
                 + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
         with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
@@ -89,13 +85,8 @@ def healthz_while_sending(server: ServerProcess, bodies: list[list[bytes]]
         return int(answer[9:12])
 
     senders = [threading.Thread(target=send_raw, args=(mine,)) for mine in bodies]
-    idle = slowest = 0.0
+    slowest = 0.0
     with httpx.Client(base_url=server.url, timeout=5) as client:
-        for _ in range(60):
-            started = time.perf_counter()
-            assert client.get("/healthz").status_code == 200
-            idle = max(idle, time.perf_counter() - started)
-            time.sleep(0.01)
         for sender in senders:
             sender.start()
         deadline = time.monotonic() + 60
@@ -106,23 +97,32 @@ def healthz_while_sending(server: ServerProcess, bodies: list[list[bytes]]
             time.sleep(0.01)
     for sender in senders:
         sender.join(timeout=60)
-    return slowest, idle, sorted(answers)
+    return slowest, sorted(answers)
 
 
 @pytest.mark.parametrize("kind", ["attack", "real"])
 def test_healthz_answers_within_100_ms_while_three_16_mib_packages_are_in_flight(
         kind, store_url, tmp_path) -> None:
-    """Three senders post 16 MiB at once; the loop keeps answering. Before, parsing stalled it
-    for seconds; then storing (SQLite: 60-80 ms per package, PostgreSQL: 60-100 ms of copying
-    the body for the driver) and joining the body's pieces still held it past 100 ms."""
+    """Three senders post 16 MiB packages; the loop keeps answering /healthz within 100 ms.
+
+    Before, parsing stalled it for seconds; then storing (SQLite: 60-80 ms of the loop per
+    package on a quiet machine, two packages in one commit twice that; PostgreSQL: 60-100 ms
+    of copying the body for the driver) and joining the body's pieces still held it past
+    100 ms. The room given on top of the 100 ms is /healthz's slowest answer while the same
+    bytes go to the no-work endpoint just before (the same senders, the body read and
+    dropped): what the machine and moving 48 MiB over loopback cost, which no server design
+    avoids, so that other work on the shared cores does not fail the test."""
     directory = tmp_path / "systems.json"
     directory.write_text(json.dumps([{"code": c, "name": c, "secret": secret(c)}
                                      for c in (A, B)]))
-    with ServerProcess(store_url, directory=str(directory)) as server:
-        slowest, idle, answers = healthz_while_sending(server, big_bodies(kind))
+    bodies = big_bodies(kind)
+    with ServerProcess(store_url, "--null-endpoint", directory=str(directory)) as server:
+        room, nulls = healthz_while_sending(server, bodies, "/bench/null")
+        slowest, answers = healthz_while_sending(server, bodies, "/v1/documents")
+    assert set(nulls) == {201}, nulls
     assert answers in EXPECTED[kind], answers
-    assert slowest < 0.100 + idle, (f"/healthz took {1000 * slowest:.0f} ms (idle: "
-                                    f"{1000 * idle:.0f} ms)")
+    assert slowest < 0.100 + room, (f"/healthz took {1000 * slowest:.0f} ms (while the same "
+                                    f"bytes went to the no-work endpoint: {1000 * room:.0f} ms)")
 
 
 def raw(server: ServerProcess) -> socket.socket:

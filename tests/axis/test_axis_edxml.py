@@ -199,6 +199,22 @@ def test_a_big_package_of_real_shape_is_parsed() -> None:
     assert parsed.recipients == ("B1", "B2") and parsed.document_id == "D,1"
 
 
+@pytest.mark.parametrize("body", [XXE, BILLION_LAUGHS, EXTERNAL_DTD], ids=["xxe", "laughs", "dtd"])
+def test_a_big_hostile_body_is_refused_wherever_its_dtd_falls(body: bytes) -> None:
+    """Big bodies are searched for a DTD slice by slice; one across two slices is found too."""
+    declaration, rest = body.split(b"?>", 1)
+    rest = rest.lstrip()
+    head = declaration + b"?><!--"
+    for doctype_at in (64 * 1024 - 4, 64 * 1024, 3 * 64 * 1024 - 1):
+        pad = b"x" * (doctype_at - len(head) - len(b"-->"))
+        big = head + pad + b"-->" + rest + b"<!--" + b"x" * edxml.LARGE_BYTES + b"-->"
+        assert big.index(b"<!DOCTYPE") == doctype_at
+        with pytest.raises(edxml.PackageError) as error:
+            edxml.parse(big)
+        assert error.value.status == 400
+        assert "forbidden XML construct" in error.value.message, error.value.message
+
+
 def test_more_recipients_than_the_limit_are_refused_naming_the_limit() -> None:
     many = [f"R{i:05d}" for i in range(edxml.MAX_RECIPIENTS + 1)]
     with pytest.raises(edxml.PackageError) as caught:
