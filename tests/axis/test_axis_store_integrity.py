@@ -107,6 +107,8 @@ def _alter(url: str, statement: str) -> None:
     if url.startswith("postgresql://"):
         import psycopg
 
+        if statement.startswith("DROP TABLE"):
+            statement += " CASCADE"  # the relay queue refers to deliveries
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(statement)
     else:
