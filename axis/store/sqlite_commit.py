@@ -88,19 +88,9 @@ class SqliteCommitter(Batcher):
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:  # another process holds the write lock: wait off-loop
             await asyncio.get_running_loop().run_in_executor(self._thread, self._begin_waiting)
-        results: list[Any] = []
-        try:
-            for fn in fns:
-                try:
-                    results.append(fn(conn))
-                except StoreError as error:
-                    results.append(error)
-        except Exception:
-            conn.execute("ROLLBACK")
-            return self._replay(fns)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        results, replayed = self._apply(conn, fns)
+        if replayed:
+            return results
         # The statements are done; COMMIT is the WAL write and its fsync, during which the
         # connection is idle and the GIL released: the loop serves other requests meanwhile.
         commit = asyncio.get_running_loop().run_in_executor(self._thread, conn.execute, "COMMIT")
@@ -115,6 +105,27 @@ class SqliteCommitter(Batcher):
         self._commits += 1
         return results
 
+    def _apply(self, conn: sqlite3.Connection, fns: list[Operation]) -> tuple[list[Any], bool]:
+        """Every operation of the batch inside the open transaction, one result each (a
+        `StoreError` is that operation's answer, not the batch's). An unexpected failure rolls
+        the batch back and replays it one operation per transaction, so one bad operation
+        cannot take its neighbours' writes with it: `(results, True)` then, and there is
+        nothing left to commit."""
+        results: list[Any] = []
+        try:
+            for fn in fns:
+                try:
+                    results.append(fn(conn))
+                except StoreError as error:
+                    results.append(error)
+        except Exception:
+            conn.execute("ROLLBACK")
+            return self._replay(fns), True
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return results, False
+
     async def _after_commit(self) -> None:
         # Writes pause during a checkpoint: one racing with new commits never catches up.
         if self._checkpoint is not None and self._commits % CHECKPOINT_EVERY == 0:
@@ -127,19 +138,9 @@ class SqliteCommitter(Batcher):
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:
             self._begin_waiting()
-        results: list[Any] = []
-        try:
-            for fn in fns:
-                try:
-                    results.append(fn(conn))
-                except StoreError as error:
-                    results.append(error)
-        except Exception:
-            conn.execute("ROLLBACK")
-            return self._replay(fns)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        results, replayed = self._apply(conn, fns)
+        if replayed:
+            return results
         try:
             conn.execute("COMMIT")
         except BaseException:
