@@ -18,7 +18,8 @@ LIBRARY = sorted(path for path in SCENARIOS.glob("*.toml"))
 SLICE_START = {"baseline-2019": ["calendar.start=2019-09-16"]}
 """Where the first working period is too quiet to send within 5 minutes (baseline-2019's uptake
 starts near zero on 12 Mar 2019: a few documents a day), the slice is taken later."""
-QUESTIONS = ["provincial-outage", "broadcast-directive", "polling-storm", "reporting-peak",
+QUESTIONS = ["baseline-2019", "target-2020", "reform-2025", "provincial-outage",
+             "broadcast-directive", "polling-storm", "reporting-peak",
              "growth-2030", "mid-2022", "public-service-sync"]
 
 
