@@ -108,7 +108,7 @@ class SqliteCommitter(Batcher):
     def _apply(self, conn: sqlite3.Connection, fns: list[Operation]) -> tuple[list[Any], bool]:
         """Every operation of the batch inside the open transaction, one result each (a
         `StoreError` is that operation's answer, not the batch's). An unexpected failure rolls
-        the batch back and replays it one operation per transaction, so one bad operation
+        the batch back and replays it with one savepoint per operation, so one bad operation
         cannot take its neighbours' writes with it: `(results, True)` then, and there is
         nothing left to commit."""
         results: list[Any] = []
@@ -134,10 +134,7 @@ class SqliteCommitter(Batcher):
     def _commit_off_loop(self, fns: list[Operation]) -> list[Any]:
         """A whole batch on the helper thread: the statements, then `COMMIT`."""
         conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            self._begin_waiting()
+        self._begin_blocking()
         results, replayed = self._apply(conn, fns)
         if replayed:
             return results
@@ -148,6 +145,14 @@ class SqliteCommitter(Batcher):
                 conn.execute("ROLLBACK")
             raise
         return results
+
+    def _begin_blocking(self) -> None:
+        """`BEGIN IMMEDIATE` on the helper thread, waiting for the write lock if another
+        process holds it (off the loop, so waiting blocks nobody)."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            self._begin_waiting()
 
     def _begin_waiting(self) -> None:
         conn = self._conn
@@ -168,10 +173,7 @@ class SqliteCommitter(Batcher):
         """The slow, careful path: one savepoint per operation."""
         conn = self._conn
         results: list[Any] = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            self._begin_waiting()
+        self._begin_blocking()
         try:
             for fn in fns:
                 conn.execute("SAVEPOINT item")

@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+
+from loadtest import certificates
 
 POSTGRES_URL = os.environ.get("LIENTHONG_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("LIENTHONG_REQUIRE_POSTGRES") == "1"
@@ -20,6 +23,14 @@ STORE_KINDS = [
     "sqlite",
     pytest.param("postgresql", marks=pytest.mark.postgres),
 ]
+
+
+@pytest.fixture(scope="module")
+def ca_dir(tmp_path_factory) -> Path:
+    """A throw-away CA (the load test's own), for the tests that sign or verify packages."""
+    directory = tmp_path_factory.mktemp("ca")
+    certificates.create(directory)
+    return directory
 
 
 def postgres_url_or_skip() -> str:

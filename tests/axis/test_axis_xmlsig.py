@@ -23,13 +23,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture(scope="module")
-def ca_dir(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("ca")
-    certificates.create(directory)
-    return directory
-
-
-@pytest.fixture(scope="module")
 def trust(ca_dir) -> TrustedCAs:
     return TrustedCAs.from_file(str(ca_dir / certificates.CA_CERT))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import psycopg
@@ -47,13 +46,6 @@ def stores(request, tmp_path) -> Iterator[Callable[[str], str]]:
     with psycopg.connect(url, autocommit=True) as conn:
         for schema in schemas:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-@pytest.fixture(scope="module")
-def ca_dir(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("ca")
-    certificates.create(directory)
-    return directory
 
 
 @pytest.fixture(scope="module")
