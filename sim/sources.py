@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from sim.arrivals import Batch, calendar_batches, traffic_batches
 from sim.walker import Address
@@ -37,6 +37,16 @@ if TYPE_CHECKING:
 
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Priority = Annotated[int, Field(ge=0, le=3)]
+
+
+def _known_kind(value: str) -> str:
+    if value not in AGENCY_KINDS:
+        raise ValueError(f"unknown agency kind {value!r}; expected one of {AGENCY_KINDS}")
+    return value
+
+
+AgencyKind = Annotated[str, AfterValidator(_known_kind)]
+"""An agency kind a demand source names (`to_kind`, `from_kind`), checked against the topology's."""
 
 
 class DemandHost(Protocol):
@@ -150,17 +160,10 @@ class Broadcast(StrictModel):
 
     kind: Literal["broadcast"] = Field(default="broadcast", exclude=True)
     sender: str = Field(description="Agency code of the sender, e.g. '000.00.00.G22'.")
-    to_kind: str
+    to_kind: AgencyKind
     time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     date: dt.date | None = None
     priority: Priority = 1
-
-    @field_validator("to_kind")
-    @classmethod
-    def _known_kind(cls, value: str) -> str:
-        if value not in AGENCY_KINDS:
-            raise ValueError(f"unknown agency kind {value!r}; expected one of {AGENCY_KINDS}")
-        return value
 
     def seconds_of_day(self) -> int:
         start, _ = parse_period(f"{self.time}-24:00")
@@ -208,16 +211,9 @@ class ServiceSync(StrictModel):
     portal: str = Field(
         default="000.00.00.G22", description="Agency code standing for the portal (run by the "
         "Government Office, which sits on the national axis).")
-    from_kind: str = Field(default="province_committee",
+    from_kind: AgencyKind = Field(default="province_committee",
                            description="Agency kind whose connected members send the syncs.")
     size_kb: Positive = Field(default=4.0, description="Size of one sync message.")
-
-    @field_validator("from_kind")
-    @classmethod
-    def _known_kind(cls, value: str) -> str:
-        if value not in AGENCY_KINDS:
-            raise ValueError(f"unknown agency kind {value!r}; expected one of {AGENCY_KINDS}")
-        return value
 
     def problems(self, lookup: Lookup) -> list[str]:
         problem = lookup.agency_problem(self.portal, "service_sync.portal")
