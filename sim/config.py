@@ -145,7 +145,14 @@ class SimulationConfig(StrictModel):
     warmup_s: NonNegative = 0.0
     horizon_s: Positive | None = Field(
         default=None, description="Simulate this many seconds instead of calendar days "
-        "(required with [traffic])."
+        "(required with [traffic]); counted from the start (`start_at`)."
+    )
+    start_at: str | None = Field(
+        default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="Calendar demand: start on the first simulated day at this time ('HH:MM') "
+        "instead of its first working period; documents before it are not sent. With "
+        "horizon_s and warmup_s, a window of the day such as its busy hour (docs/frontier.md). "
+        "Scheduled outages still count from the first working period.",
     )
     scope: Literal["all", "national"] = Field(
         default="all",

@@ -29,10 +29,12 @@ def scheduled(config: FailureConfig, start: float) -> OutagePlan:
 
 
 def outage_windows(config: FailureConfig, axes: list[str], start: float, end: float, seed: int,
-                   replication: int) -> dict[str, list[tuple[float, float]]]:
-    """(down, up) times per axis within [start, end), merged where they overlap."""
+                   replication: int, origin: float | None = None
+                   ) -> dict[str, list[tuple[float, float]]]:
+    """(down, up) times per axis within [start, end), merged where they overlap: the scheduled
+    ones counted from `origin` (default: start), the drawn ones (MTBF) from start."""
     windows: dict[str, list[tuple[float, float]]] = {axis: [] for axis in axes}
-    for axis, spans in scheduled(config, start).axes.items():
+    for axis, spans in scheduled(config, start if origin is None else origin).axes.items():
         windows[axis].extend(spans)
     if config.mtbf_hours is not None:
         mtbf, mttr = config.mtbf_hours * 3600.0, config.mttr_minutes * 60.0

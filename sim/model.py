@@ -77,6 +77,7 @@ class NetworkSim:
         network, sim_cfg, seed = model.network, inp.simulation, inp.seed
         frame = TimeFrame.of(inp)
         self.calendar, self.start, self.horizon = frame.calendar, frame.start, frame.horizon
+        self.origin = frame.origin
         self.measure_from = frame.measure_from
         self.env = simpy.Environment(initial_time=self.start)
         self.at = scheduler(self.env)
@@ -206,10 +207,10 @@ class NetworkSim:
         (their windows are known in advance: no events)."""
         failures, names = self.inp.failures, self.axis_names
         self.link_outages = {names.index(name): spans
-                             for name, spans in link_windows(failures, self.start).items()}
+                             for name, spans in link_windows(failures, self.origin).items()}
         self.link_retries = 0
         self.outages = outage_windows(failures, names, self.start, self.horizon, self.inp.seed,
-                                      self.replication)
+                                      self.replication, self.origin)
         for name, spans in self.outages.items():
             server = self.servers[names.index(name)]
             for down, up in spans:

@@ -97,21 +97,24 @@ class CalendarDemand(StrictModel):
                     ) -> tuple[Sequence[int], float]:
             return sample(sender, rng).tolist(), batch.deadline
 
-        host.walk(_until_horizon(batches, host.horizon), address)
+        host.walk(_within(batches, host.start, host.horizon), address)
 
 
-def _until_horizon(batches: Iterator[Batch], horizon: float) -> Iterator[Batch]:
-    """Calendar batches cut at the horizon (`simulation.horizon_s` may end the run before the
-    calendar does): documents from then on are not sent. The draws of those kept are unchanged."""
+def _within(batches: Iterator[Batch], start: float, horizon: float) -> Iterator[Batch]:
+    """Calendar batches cut to [start, horizon): `simulation.start_at` may start the run after
+    the first working period does, `simulation.horizon_s` end it before the calendar does.
+    Documents outside are not sent; the draws of those kept are unchanged (every period is
+    still drawn, in order)."""
     for batch in batches:
-        if batch.times[-1] < horizon:
+        if batch.times[0] >= start and batch.times[-1] < horizon:
             yield batch
             continue
-        keep = batch.times < horizon
+        if batch.times[0] >= horizon:
+            return
+        keep = (batch.times >= start) & (batch.times < horizon)
         if keep.any():
             yield Batch(batch.times[keep], batch.senders[keep], batch.priorities[keep],
                         batch.sizes[keep], batch.deadline)
-        return
 
 
 class Flow(StrictModel):
@@ -225,7 +228,7 @@ class ServiceSync(StrictModel):
                             if a.kind == self.from_kind and a.index != portal], dtype=np.int64)
         if not len(senders):
             return
-        host.walk_sync(_until_horizon(self._batches(host, senders), host.horizon),
+        host.walk_sync(_within(self._batches(host, senders), host.start, host.horizon),
                        lambda batch, tag, t, sender: ((portal,), batch.deadline))
 
     def _batches(self, host: DemandHost, senders: np.ndarray) -> Iterator[Batch]:

@@ -1,7 +1,9 @@
 """The run's time frame: its calendar, when it starts and stops, the warm-up, the bin width.
 
-Calendar demand runs from the first working period of the calendar to the end of its last
-working day (or `simulation.horizon_s` after the start); stationary traffic runs from 0 to
+Calendar demand runs from the first working period of the calendar (or `simulation.start_at` on
+its first day: a window of the day, such as its busy hour, without simulating the hours before
+it) to the end of its last working day (or `simulation.horizon_s` after the start); stationary
+traffic runs from 0 to
 `simulation.horizon_s`, which it therefore requires. Arrivals stop at the horizon; the run then
 drains (sim/model.py).
 """
@@ -29,6 +31,9 @@ def nice_bin(span_s: float, target_bins: int = 1500) -> float:
 class TimeFrame:
     calendar: WorkCalendar
     start: float
+    origin: float
+    """The first working period's start (= start unless `start_at` moved it): scheduled
+    outages count from here, so a window of the day does not move them."""
     horizon: float
     """Arrivals stop here."""
     measure_from: float
@@ -41,18 +46,30 @@ class TimeFrame:
         if inp.traffic is None:
             calendar = WorkCalendar(inp.calendar, inp.demand.growth, sim_cfg.days,
                                     inp.demand.uptake)
-            start = next(calendar.working_intervals())[1]
+            origin = next(calendar.working_intervals())[1]
+            start = origin
+            if sim_cfg.start_at is not None:
+                hours, minutes = sim_cfg.start_at.split(":")
+                start = (calendar.day_offset_s(calendar.days[0]) + int(hours) * 3600.0
+                         + int(minutes) * 60.0)
             horizon = start + sim_cfg.horizon_s if sim_cfg.horizon_s else calendar.horizon_s
+            if horizon <= start:
+                raise SimInputError(f"simulation.start_at: {sim_cfg.start_at} is after the "
+                                    "calendar's last working period; nothing to simulate")
         else:
             if sim_cfg.horizon_s is None:
                 raise SimInputError("simulation.horizon_s: required when [traffic] is given")
+            if sim_cfg.start_at is not None:
+                raise SimInputError("simulation.start_at: only for calendar demand; [traffic] "
+                                    "runs from 0 to simulation.horizon_s")
             calendar = WorkCalendar(inp.calendar, (), None)
             start, horizon = 0.0, sim_cfg.horizon_s
+            origin = start
         measure_from = start + sim_cfg.warmup_s
         if measure_from >= horizon:
             raise SimInputError(f"simulation.warmup_s: {sim_cfg.warmup_s:g} s leaves nothing "
                                 "to measure before the horizon")
-        return cls(calendar, start, horizon, measure_from)
+        return cls(calendar, start, origin, horizon, measure_from)
 
     def bin_width(self, bin_s: float | None) -> float:
         return bin_s or nice_bin(self.horizon - self.start)

@@ -22,7 +22,8 @@ often overshoots by 2x). At or above `SATURATED` utilisation no longer predicts 
 SLA may hold well beyond saturation: the legal window runs to the next morning) and the search
 climbs by `SATURATED_STEP`. The guess only chooses where to look: the answer is still the bracket
 [lo meets, hi fails] closed to the resolution, and every choice depends only on this
-replication's own outcomes.
+replication's own outcomes. A search started near its threshold already (a later replication,
+started from the earlier ones' answer) is unguided: it only steps.
 """
 
 from __future__ import annotations
@@ -58,12 +59,15 @@ class ThresholdSearch:
     """Finds the largest multiplier at which one replication meets the SLA."""
 
     def __init__(self, start: float, lower: float, upper: float, resolution: float,
-                 step: float = 2.0) -> None:
+                 step: float = 2.0, guided: bool = True) -> None:
         if not 0 < lower <= start <= upper:
             raise ValueError(f"need 0 < lower <= start <= upper, got {lower}, {start}, {upper}")
         if resolution <= 0 or step <= 1:
             raise ValueError("resolution must be positive and step above 1")
         self.lower, self.upper, self.resolution, self.step = lower, upper, resolution, step
+        self.guided = guided
+        """Whether utilisation may guide the climb (a search that starts near its threshold
+        already, from earlier replications' answers, only steps)."""
         self.lo: float | None = None
         self.hi: float | None = None
         self.lo_utilization: float | None = None
@@ -95,13 +99,13 @@ class ThresholdSearch:
             return None if lo >= self.upper else min(self._up(lo), self.upper)
         if lo is None:  # everything so far missed it: go down
             return None if hi <= self.lower else max(hi / self.step, self.lower)
-        if hi <= lo * (1.0 + self.resolution):
-            return None
+        if hi <= lo * (1.0 + self.resolution) * (1.0 + 1e-12):  # a step of 1 + resolution
+            return None  # down from hi lands a rounding below it: the bracket is closed
         return math.sqrt(lo * hi)
 
     def _up(self, lo: float) -> float:
         u = self.lo_utilization
-        if u is None or u <= 0:  # not reported, or nothing measured: no guess
+        if not self.guided or u is None or u <= 0:  # unguided, or nothing measured: no guess
             return lo * self.step
         if u >= SATURATED:
             return lo * min(self.step, SATURATED_STEP)

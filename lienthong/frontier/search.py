@@ -133,16 +133,18 @@ class FrontierSearch:
     def _new_search(self, c: int, r: int) -> ThresholdSearch:
         """Replication 0 starts at `start` and doubles or halves; later ones start at the
         geometric mean of the replications before them (replication 0 alone for those of the
-        minimum, which start together) and step by 1 + 2 x precision: thresholds of
-        replications differ by noise, so their brackets close in a few runs."""
+        minimum, which start together) and step by 1 + precision / 2, unguided: thresholds of
+        replications differ by noise, a few percent, so a bracket already closed to the
+        resolution is most often one or two steps away (a run at start and one a step beyond),
+        where a wider step would need a bisection after it (three or four runs)."""
         s, state = self.settings, self.states[c]
         if r == 0:
             return ThresholdSearch(s.start, s.lower, s.upper, s.resolution, 2.0)
         before = range(r) if r >= s.rule.min_replications else range(1)
         values = [state.found[i].estimate for i in before]
         start = min(max(math.exp(sum(map(math.log, values)) / len(values)), s.lower), s.upper)
-        return ThresholdSearch(start, s.lower, s.upper, s.resolution,
-                               1.0 + 2.0 * s.rule.precision)
+        return ThresholdSearch(start, s.lower, s.upper, s.resolution, 1.0 + s.resolution,
+                               guided=False)
 
     def _next_jobs(self, busy: set[tuple[int, int]]) -> list[tuple[int, int, float]]:
         """(config, replication, multiplier) of every search with a point to run and none

@@ -47,6 +47,21 @@ def test_a_warm_start_with_a_small_step_closes_quickly() -> None:
     assert result.lo <= 3.7 < result.hi and result.runs <= 5
 
 
+@pytest.mark.parametrize(("threshold", "runs"), [(3.61, 2), (3.7, 3), (3.55, 2), (3.45, 3)])
+def test_a_later_replication_steps_by_the_resolution_and_closes_in_two_or_three_runs(
+        threshold: float, runs: int) -> None:
+    """Started at the earlier replications' answer (3.6) with a step of 1 + resolution and no
+    guess: a threshold within one step of it is bracketed, closed, by the second run."""
+    search = ThresholdSearch(3.6, 1 / 16, 16.0, 0.025, 1.025, guided=False)
+    while not search.done:
+        m = search.next_point()
+        assert m is not None
+        search.record(m, m <= threshold, utilization=0.01)  # a guess would jump far: unused
+    result = search.result()
+    assert result.lo <= threshold < result.hi and result.hi / result.lo <= 1.025 * (1 + 1e-12)
+    assert result.runs == runs
+
+
 def test_outcome_for_another_point_is_refused() -> None:
     search = ThresholdSearch(1.0, 0.5, 4.0, 0.05)
     with pytest.raises(ValueError, match=r"expected the outcome at 1\.0"):
