@@ -109,6 +109,10 @@ class Figures(Strict):
 class AxisFigures(Strict):
     workers: int
     utilization: float
+    """Busy share of the workers over the measurement window."""
+    commit_utilization: float | None = None
+    """Busy share of the group-commit stage (one commit at a time; 0 without [axis.commit];
+    absent from results written before it was reported)."""
     queue_mean: float
     wait_s: dict[str, float | None]
     arrival_rate_per_s: float

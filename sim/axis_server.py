@@ -114,6 +114,9 @@ class AxisServer:
         self._batch: list[tuple[OnStart, Any]] = []
         self.commits = 0
         self.committed = 0
+        self.commit_busy = 0.0
+        """Commit time started since the last reset: the commit stage is one at a time, so
+        this over the span is its utilisation, which caps the axis when workers do not."""
         # statistics since the last reset, and requests per time bin (a list covering the run,
         # shared by all servers; sim.metrics.Bins)
         self.request_bins: list[int] = [0] * 2
@@ -133,6 +136,7 @@ class AxisServer:
         self.catch_up()
         self.stats_from = self.env.now
         self.busy = 0.0
+        self.commit_busy = 0.0
         self.jobs = 0
         self.jobs_waited = 0
         self.wait_sum = 0.0
@@ -148,6 +152,7 @@ class AxisServer:
         return {
             "workers": self.workers,
             "utilization": self.busy / (self.workers * span),
+            "commit_utilization": self.commit_busy / span,
             "queue_mean": (self.wait_sum + self.poll_wait_sum) / span,
             "wait_sum_s": self.wait_sum,
             "jobs": self.jobs,
@@ -204,6 +209,7 @@ class AxisServer:
         now = self.env._now
         if now >= self.commit_end and not self._batch:  # no commit running: start one
             end = now + self._commit_fixed + self._commit_per_write
+            self.commit_busy += end - now
             self.commit_end = end
             self.commits += 1
             self.committed += 1
@@ -217,7 +223,9 @@ class AxisServer:
     def _commit_batch(self, _: Any) -> None:
         """The running commit ended: the next carries every write that waited for it."""
         batch, self._batch = self._batch, []
-        end = self.env._now + self._commit_fixed + self._commit_per_write * len(batch)
+        now = self.env._now
+        end = now + self._commit_fixed + self._commit_per_write * len(batch)
+        self.commit_busy += end - now
         self.commit_end = end
         self.commits += 1
         self.committed += len(batch)

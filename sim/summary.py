@@ -62,6 +62,7 @@ def summarize(inp: SimInput, results: list[ReplicationResult],
         axes[name] = {
             "workers": rows[0]["workers"],
             "utilization": float(np.mean([row["utilization"] for row in rows])),
+            "commit_utilization": float(np.mean([row["commit_utilization"] for row in rows])),
             "queue_mean": float(np.mean([row["queue_mean"] for row in rows])),
             "wait_s": {"mean": wait_mean, "mean_ci95": wait_ci},
             "arrival_rate_per_s": float(np.mean([row["arrival_rate_per_s"] for row in rows])),

@@ -90,10 +90,11 @@ def run(args: argparse.Namespace) -> int:
     axes = sorted(((name, row) for name, row in summary.axes.items()
                    if row.arrival_rate_per_s > 0),
                   key=lambda item: item[1].utilization, reverse=True)[:5]
-    print("busiest axes:  utilisation   mean wait   requests/s (polls)")
+    print("busiest axes:  utilisation   commit   mean wait   requests/s (polls)")
     for name, row in axes:
         wait = row.wait_s["mean"] or 0.0
-        print(f"  {name:<14} {row.utilization:>9.2%} {wait * 1000:>9.2f} ms "
+        commit = "-" if not row.commit_utilization else f"{row.commit_utilization:.2%}"
+        print(f"  {name:<14} {row.utilization:>9.2%} {commit:>8} {wait * 1000:>9.2f} ms "
               f"{row.arrival_rate_per_s:>9.1f} ({row.poll_rate_per_s:.1f})")
     from lienthong.judged_by import judged_by
 

@@ -63,6 +63,13 @@ def test_writes_wait_for_a_group_commit_that_carries_all_that_finished_meanwhile
     assert answered == {"read": 1.0, "w1": 6.0, "w2": 13.0, "w3": 13.0, "w4": 13.0,
                         "w5": 25.5}
     assert (server.commits, server.committed) == (3, 5)
+    # commits 1-6, 6-13 and 20.5-25.5: 17 s, counted when each starts (as the workers' busy
+    # time is), over the run's 20.5 s; its own utilisation, beside the workers' (5 writes
+    # and a read, 5.5 s of work on 8 workers)
+    assert env.now == 20.5
+    snapshot = server.snapshot()
+    assert snapshot["commit_utilization"] == pytest.approx(17.0 / 20.5)
+    assert snapshot["utilization"] == pytest.approx(5.5 / (8 * 20.5))
 
 
 def test_without_a_commit_stage_a_write_is_answered_by_its_worker() -> None:
@@ -72,6 +79,7 @@ def test_without_a_commit_stage_a_write_is_answered_by_its_worker() -> None:
     server.submit_write(2.0, 0, _record(answered, "w"), None)
     env.run()
     assert answered == {"w": 2.0} and server.commits == 0
+    assert server.snapshot()["commit_utilization"] == 0.0
 
 
 def _poll_times(seed: int, rate: float, horizon: float) -> list[float]:
