@@ -112,7 +112,9 @@ class AxisFigures(Strict):
     """Busy share of the workers over the measurement window."""
     commit_utilization: float | None = None
     """Busy share of the group-commit stage (one commit at a time; 0 without [axis.commit];
-    absent from results written before it was reported)."""
+    absent from results written before it was reported). Near 100% it is busy back to back but
+    not yet saturated: its batches grow and share the commit's fixed part, until the writes'
+    own part (per write x writes/s) reaches 1."""
     queue_mean: float
     wait_s: dict[str, float | None]
     arrival_rate_per_s: float
