@@ -181,7 +181,9 @@ def plot(path: Path, document: dict[str, Any]) -> None:
     fig.suptitle(f"{document['scenario']}: capacity frontier over {key}. SLA: "
                  f"{sla['share']:.1%} acknowledged within the legal window"
                  + (f", p99 <= {sla['p99_s']:g} s" if sla.get("p99_s") else "")
-                 + f"; precision ±{document['precision']:.0%}", fontsize=11)
+                 + f"; precision ±{document['precision']:.0%}"
+                 + ("\nrun with " + ", ".join(document["overrides"])
+                    if document.get("overrides") else ""), fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
