@@ -10,9 +10,10 @@ not timings (docs/simulation.md).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.outages import Outage
 from sim.sources import Broadcast, CalendarDemand, ServiceSync, StationaryTraffic
@@ -21,6 +22,8 @@ from sim.sources import Broadcast, CalendarDemand, ServiceSync, StationaryTraffi
 from topology.config import DeliveryConfig as DeliveryConfig
 from topology.config import StrictModel
 from topology.outages import RETRY_INITIAL_S, RETRY_MAX_S
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -148,7 +151,7 @@ class SimulationConfig(StrictModel):
         "(required with [traffic]); counted from the start (`start_at`)."
     )
     start_at: str | None = Field(
-        default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        default=None,
         description="Calendar demand: start on the first simulated day at this time ('HH:MM') "
         "instead of its first working period; documents before it are not sent. With "
         "horizon_s and warmup_s, a window of the day such as its busy hour (docs/frontier.md). "
@@ -168,6 +171,13 @@ class SimulationConfig(StrictModel):
         description="After the last arrival, keep simulating until everything is delivered, "
         "at most this long; what is left then is reported as in_flight.",
     )
+
+    @field_validator("start_at")
+    @classmethod
+    def _start_at_is_a_time(cls, value: str | None) -> str | None:
+        if value is not None and not _CLOCK.match(value):
+            raise ValueError("not a time of day of the form HH:MM (00:00-23:59)")
+        return value
 
 
 DemandSource = Annotated[CalendarDemand | StationaryTraffic | Broadcast | ServiceSync,

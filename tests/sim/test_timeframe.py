@@ -52,8 +52,8 @@ def test_within_cuts_batches_to_the_window_and_keeps_the_draws() -> None:
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    (["simulation.start_at=9:00"], "start_at"),
-    (["simulation.start_at=24:00"], "start_at"),
+    (["simulation.start_at=9:00"], "start_at: not a time of day of the form HH:MM"),
+    (["simulation.start_at=24:00"], r"start_at: .*\(got .24:00.\)"),
 ])
 def test_a_malformed_start_is_named(overrides: list[str], message: str) -> None:
     with pytest.raises(UserError, match=message):
