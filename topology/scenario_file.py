@@ -57,10 +57,15 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """A copy of the raw scenario with each `--set` applied (validation comes after)."""
+    """A copy of the raw scenario with each `--set` applied (validation comes after).
+    `KEY+=VALUE` appends VALUE to the list at KEY (created if absent) instead of replacing it:
+    a command-line outage adds to the scenario's own (`failures.outages+={...}`)."""
     result = copy.deepcopy(data)
     for text in overrides:
         parts, value = parse_override(text)
+        append = parts[-1].endswith("+")
+        if append:
+            parts[-1] = parts[-1][:-1]
         node = result
         for depth, part in enumerate(parts[:-1]):
             child = node.setdefault(part, {})
@@ -68,7 +73,14 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
                 where = ".".join(parts[: depth + 1])
                 raise ScenarioFileError(f"--set {text!r}: {where} is a value, not a section")
             node = child
-        node[parts[-1]] = value
+        if not append:
+            node[parts[-1]] = value
+            continue
+        items = node.setdefault(parts[-1], [])
+        if not isinstance(items, list):
+            raise ScenarioFileError(f"--set {text!r}: {'.'.join(parts)} is not a list: "
+                                    "+= appends to lists only")
+        items.append(value)
     return result
 
 

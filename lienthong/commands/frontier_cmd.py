@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lienthong.commands.sim_options import add_scenario_argument
+from lienthong.commands.sim_options import add_outage_option, add_scenario_argument
 from lienthong.errors import UserError
 from lienthong.executors import add_executor_options
 
@@ -63,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         dest="overrides",
                         help="override a scenario key for every point (default: none)")
     add_executor_options(parser)
+    add_outage_option(parser)
     parser.add_argument("--quiet", action="store_true",
                         help="no progress output (default: progress on stderr)")
     parser.set_defaults(run=run, replications=None)

@@ -5,6 +5,7 @@ help texts and the checks cannot drift apart."""
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,17 @@ def add_sim_options(parser: argparse.ArgumentParser) -> None:
                         "the scenario's simulation.days, else its whole calendar)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         dest="overrides", help="override a scenario key (repeatable; default: "
-                        "none), e.g. --set axis.workers=4")
+                        "none), e.g. --set axis.workers=4; KEY+=VALUE appends to a list")
+    add_outage_option(parser)
+
+
+def add_outage_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--outage", action="append", default=[],
+                        metavar="PLAY:KIND:TARGET@S+D",
+                        help="add an outage to the scenario's [[failures.outages]], S scenario "
+                        "seconds after the first working period starts, for D seconds: "
+                        "kill:axis:H24 (or pause:, or axis:national), cut:link:H24-national; "
+                        "the load test's spelling (repeatable; default: none)")
 
 
 def sim_overrides(args: argparse.Namespace) -> list[str]:
@@ -44,12 +55,28 @@ def sim_overrides(args: argparse.Namespace) -> list[str]:
             raise UserError(f"{option} {value}: must be at least 1")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed {args.seed}: must be 0 or more")
-    overrides = list(args.overrides)
+    overrides = list(args.overrides) + [outage_override(text)
+                                         for text in getattr(args, "outage", [])]
     for key, value in (("simulation.replications", args.replications),
                        ("scenario.seed", args.seed), ("simulation.days", args.days)):
         if value is not None:
             overrides.append(f"{key}={value}")
     return overrides
+
+
+def outage_override(text: str) -> str:
+    """`--outage kill:axis:H24@7200+3600` as the override that appends it to the scenario's
+    outages (`failures.outages+={axis = "axis:H24", ...}`): one vocabulary with the load test
+    (topology.outages.parse_spec), recorded with the other overrides."""
+    from topology.outages import SpecError, parse_spec
+
+    try:
+        outage = parse_spec(text).outage
+    except SpecError as error:
+        raise UserError(str(error)) from None
+    fields = ", ".join(f"{key} = {json.dumps(value)}"
+                       for key, value in outage.model_dump(mode="json").items())
+    return f"failures.outages+={{{fields}}}"
 
 
 def add_scenario_argument(parser: argparse.ArgumentParser) -> None:

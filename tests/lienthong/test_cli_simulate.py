@@ -80,6 +80,10 @@ def test_same_seed_same_summary(tmp_path: Path, scenarios_dir: Path) -> None:
     (["--set", "failures.outages=[{start_s = 1, duration_s = 2}]"],
      "exactly one of axis or link"),
     (["--set", "axis.overrides.axis:nation.workers=2"], "axis.overrides: no axis named"),
+    (["--outage", "kill:axis:moon@1+2"], "no axis named 'axis:moon'"),
+    (["--outage", "kill:axis:national"], "--outage 'kill:axis:national': expected PLAY:axis"),
+    (["--outage", "cut:axis:national@1+2"], "axis outages are played as kill or pause"),
+    (["--set", "axis.workers+=2"], "axis.workers is not a list: += appends to lists only"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path: Path, scenarios_dir: Path,
                                      capsys: pytest.CaptureFixture[str], args: list[str],
@@ -128,3 +132,24 @@ def test_a_calendar_run_reports_its_working_day_shape(
                  "--no-plots", "--set", "calendar.day_profile={}"]) == 0
     flat = json.loads((tmp_path / "flat" / "summary.json").read_text())
     assert flat["day_profile_peak_to_mean"] == 1.0
+
+
+def test_an_outage_on_the_command_line_is_the_scenario_entry_it_spells(
+        tmp_path: Path, scenarios_dir: Path) -> None:
+    """`--outage kill:axis:H01@100+150` adds to the scenario's own outages, the load test's
+    spelling: the same run as the [[failures.outages]] entry it stands for, on top of one the
+    scenario already has."""
+    jackson = str(scenarios_dir / "validation" / "jackson.toml")
+    common = ["--quiet", "--no-plots", "--set", "simulation.horizon_s=600",
+              "--set", 'failures.outages=[{link = "axis:H02", start_s = 300, duration_s = 60}]']
+    spelled, written = tmp_path / "spelled", tmp_path / "written"
+    assert main(["simulate", jackson, "--out", str(spelled), *common,
+                 "--outage", "kill:axis:H01@100+150"]) == 0
+    assert main(["simulate", jackson, "--out", str(written), *common, "--set",
+                 'failures.outages+={axis = "axis:H01", start_s = 100, duration_s = 150}']) == 0
+    a, b = (json.loads((out / "summary.json").read_text()) for out in (spelled, written))
+    assert a["outages_replication_1"] == b["outages_replication_1"] == {"axis:H01": [
+        [a["outages_replication_1"]["axis:H01"][0][0],
+         a["outages_replication_1"]["axis:H01"][0][0] + 150.0]]}
+    assert a["link_outages"] and a["link_retries"] == b["link_retries"]
+    assert a["axes"] == b["axes"] and a["latency_s"] == b["latency_s"]

@@ -2,7 +2,7 @@ import pytest
 
 from lienthong.errors import UserError
 from lienthong.scenario import load_scenario
-from topology.scenario_file import ScenarioFileError, parse_override
+from topology.scenario_file import ScenarioFileError, apply_overrides, parse_override
 
 GOOD = '[scenario]\nname = "t"\nseed = 3\n'
 
@@ -98,3 +98,13 @@ def test_parse_override_reads_toml_values_else_text():
     assert parse_override("a=pre2025") == (["a"], "pre2025")
     with pytest.raises(ScenarioFileError, match="empty part"):
         parse_override("a..b=1")
+
+
+def test_plus_equals_appends_to_a_list_and_leaves_the_rest():
+    data = {"failures": {"outages": [{"axis": "a"}]}, "axis": {"workers": 1}}
+    result = apply_overrides(data, ["failures.outages+={axis = 'b'}", "new.list+=3"])
+    assert result["failures"]["outages"] == [{"axis": "a"}, {"axis": "b"}]
+    assert result["new"]["list"] == [3]  # created when absent
+    assert data["failures"]["outages"] == [{"axis": "a"}]  # the original is not touched
+    with pytest.raises(ScenarioFileError, match=r"axis\.workers is not a list"):
+        apply_overrides(data, ["axis.workers+=1"])
