@@ -90,12 +90,21 @@ def run(args: argparse.Namespace) -> int:
     axes = sorted(((name, row) for name, row in summary.axes.items()
                    if row.arrival_rate_per_s > 0),
                   key=lambda item: item[1].utilization, reverse=True)[:5]
-    print("busiest axes:  utilisation   commit   mean wait   requests/s (polls)")
+    from lienthong.topology_of import axis_labels
+    from sim.replications import build
+
+    labels = axis_labels(build(inp).network)  # built once already, by the input check
+    width = max([len(labels.get(name, name)) for name, _ in axes] + [14])
+    print(f"{'busiest axes':<{width + 2}} utilisation    commit   mean wait   requests/s (polls)")
     for name, row in axes:
         wait = row.wait_s["mean"] or 0.0
         commit = "-" if not row.commit_utilization else f"{row.commit_utilization:.2%}"
-        print(f"  {name:<14} {row.utilization:>9.2%} {commit:>8} {wait * 1000:>9.2f} ms "
-              f"{row.arrival_rate_per_s:>9.1f} ({row.poll_rate_per_s:.1f})")
+        print(f"  {labels.get(name, name):<{width}} {row.utilization:>11.2%} {commit:>9} "
+              f"{wait * 1000:>8.2f} ms {row.arrival_rate_per_s:>12.1f} "
+              f"({row.poll_rate_per_s:.1f})")
+    if any(row.commit_utilization for _, row in axes):
+        print("  (commit: the group commit's busy share; near 100% its batches grow before it "
+              "saturates: docs/simulation.md)")
     from lienthong.judged_by import judged_by
 
     verdict = judged_by(scenario, summary)

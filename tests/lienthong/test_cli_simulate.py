@@ -125,7 +125,11 @@ def test_a_calendar_run_reports_its_working_day_shape(
     out = tmp_path / "run"
     assert main(["simulate", "baseline-2019", "--out", str(out), "--days", "1",
                  "--no-plots"]) == 0
-    assert "working-day shape (calendar.day_profile): peak-to-mean 1.45" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "working-day shape (calendar.day_profile): peak-to-mean 1.45" in printed
+    # the busiest axes by the names a planner uses, with the group commit's share
+    assert "national axis" in printed and " provincial axis " in printed
+    assert "(commit: the group commit's busy share" in printed
     summary = json.loads((out / "summary.json").read_text())
     assert summary["day_profile_peak_to_mean"] == pytest.approx(1.4458, abs=1e-4)
     assert main(["simulate", "baseline-2019", "--out", str(tmp_path / "flat"), "--days", "1",
