@@ -27,6 +27,12 @@ def nice_bin(span_s: float, target_bins: int = 1500) -> float:
     return float(NICE_BINS[-1])
 
 
+def _clock(t: float) -> str:
+    """Scenario seconds as the time of day, HH:MM (day 0 implied)."""
+    minutes = round(t / 60.0) % 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 @dataclass(frozen=True)
 class TimeFrame:
     calendar: WorkCalendar
@@ -69,6 +75,13 @@ class TimeFrame:
         if measure_from >= horizon:
             raise SimInputError(f"simulation.warmup_s: {sim_cfg.warmup_s:g} s leaves nothing "
                                 "to measure before the horizon")
+        if inp.traffic is None and not any(a < horizon and b > measure_from
+                                           for _, a, b in calendar.working_intervals()):
+            raise SimInputError(
+                f"simulation.start_at / warmup_s / horizon_s: the measured window "
+                f"{_clock(measure_from)}-{_clock(horizon)} holds no working time "
+                f"(calendar.work_periods {', '.join(inp.calendar.work_periods)}): no document "
+                "sent in it would be measured")
         return cls(calendar, start, origin, horizon, measure_from)
 
     def bin_width(self, bin_s: float | None) -> float:

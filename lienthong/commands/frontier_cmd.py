@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="For each value of one scenario key, find the largest multiplier of the "
         "scenario's demand that still meets the SLA (share of deliveries delivered and "
         "acknowledged within the legal window; a p99 bound if given), by bisection with common "
-        "random numbers, adding replications until the 95%% interval of the answer is within "
+        "random numbers, adding replications until the 95% interval of the answer is within "
         "the precision. Writes frontier.json, points.csv (every run) and frontier.png.",
     )
     add_scenario_argument(parser)
@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     from lienthong.commands.sweep_cmd import parse_vary
     from lienthong.executors import make_executor
     from lienthong.frontier import output
+    from lienthong.frontier.criteria import NothingMeasured
     from lienthong.frontier.progress import Progress, duration
     from lienthong.frontier.search import FrontierSearch, PointRun
     from lienthong.scenario import load_scenario
@@ -159,7 +160,10 @@ def run(args: argparse.Namespace) -> int:
 
         started = time.perf_counter()
         search = FrontierSearch(points, settings)
-        frontiers = search.run(executor, report)
+        try:
+            frontiers = search.run(executor, report)
+        except NothingMeasured as error:
+            raise UserError(f"{args.scenario}: {error}") from None
     wall = time.perf_counter() - started
     rows = [output.frontier_row(key, values[f.config], f, search.runs) for f in frontiers]
     document = {
@@ -179,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
     output.write(out, document)
     for row in rows:
         ci = row["max_multiplier_ci95"]
-        interval = f" (95% CI {ci[0]:.3g}-{ci[1]:.3g})" if ci else ""
+        interval = (f" (95% CI {output.multiplier_text(ci[0])}-"
+                    f"{output.multiplier_text(ci[1])})" if ci else "")
         p99 = row["latency_at_frontier"]["ack_latency_p99_s"]
         print(f"{key}={row['config'][key]}: max multiplier {output.label(row)}{interval}, "
               f"{row['replications']} replications, p99 ack there "

@@ -42,8 +42,9 @@ def add_outage_option(parser: argparse.ArgumentParser) -> None:
                         metavar="PLAY:KIND:TARGET@S+D",
                         help="add an outage to the scenario's [[failures.outages]], S scenario "
                         "seconds after the first working period starts, for D seconds: "
-                        "kill:axis:H24 (or pause:, or axis:national), cut:link:H24-national; "
-                        "the load test's spelling (repeatable; default: none)")
+                        "kill:axis:H24 (or axis:national), cut:link:H24-national, the load "
+                        "test's spelling (pause is the load test's only) (repeatable; "
+                        "default: none)")
 
 
 def sim_overrides(args: argparse.Namespace) -> list[str]:
@@ -71,9 +72,14 @@ def outage_override(text: str) -> str:
     from topology.outages import SpecError, parse_spec
 
     try:
-        outage = parse_spec(text).outage
+        spec = parse_spec(text)
     except SpecError as error:
         raise UserError(str(error)) from None
+    outage, modelled = spec.outage, type(spec.outage).plays[0]
+    if spec.play != modelled:
+        raise UserError(f"--outage {text!r}: the simulator models an {outage.kind} outage one "
+                        f"way, as {modelled} (requests refused and retried with back-off); "
+                        f"{spec.play} is played by the load test only")
     fields = ", ".join(f"{key} = {json.dumps(value)}"
                        for key, value in outage.model_dump(mode="json").items())
     return f"failures.outages+={{{fields}}}"

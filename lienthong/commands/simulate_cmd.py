@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="simulate the axis network of a scenario (latency, throughput, utilisation, SLA)",
         description="Run the discrete-event simulation of a scenario: replications in parallel "
         "processes (or on a Dask cluster: --executor dask --scheduler tcp://...; the same seed "
-        "gives the same numbers wherever they run), warm-up removed, 95%% confidence intervals. "
+        "gives the same numbers wherever they run), warm-up removed, 95% confidence intervals. "
         "Writes summary.json, timeseries.csv, latency CDFs and PNG plots.",
     )
     add_scenario_argument(parser)
@@ -84,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
           f"{summary.national_axis.deliveries:,.0f}); latency p50 "
           f"{_fmt(latency.p50)} p99 {_fmt(latency.p99)}; SLA met "
           f"{_pct(summary.sla_met_fraction)}; {summary.requests_per_s:,.1f} requests/s")
+    if summary.in_flight:
+        print(f"still in flight when the drain limit ended the run: {summary.in_flight:,.0f} "
+              "deliveries, counted as missing the SLA (simulation.drain_limit_s)")
     if summary.day_profile_peak_to_mean is not None:
         print(f"working-day shape (calendar.day_profile): peak-to-mean "
               f"{summary.day_profile_peak_to_mean:.2f}")

@@ -48,6 +48,10 @@ class RunFigures:
                    events=int(get("events")), wall_s=float(get("wall_s")))
 
 
+class NothingMeasured(ValueError):
+    """A run with no measured delivery: the SLA cannot be judged on it."""
+
+
 @dataclass(frozen=True)
 class Sla:
     share: float
@@ -60,7 +64,14 @@ class Sla:
             raise ValueError(f"p99 bound {self.p99_s}: expected seconds above 0")
 
     def meets(self, figures: RunFigures) -> bool:
-        if figures.sla_met_fraction is not None and figures.sla_met_fraction < self.share:
+        """Whether a run meets the SLA; `NothingMeasured` when it measured no delivery (a
+        window without working time, a demand too small for it): no answer, rather than a
+        pass that would climb to the upper bound."""
+        if figures.sla_met_fraction is None:
+            raise NothingMeasured(f"a run measured no delivery ({figures.deliveries} sent in "
+                                  "all): the SLA cannot be judged; lengthen simulation."
+                                  "horizon_s or move simulation.start_at into working time")
+        if figures.sla_met_fraction < self.share:
             return False
         return not (self.p99_s is not None and figures.ack_p99_s is not None
                     and figures.ack_p99_s > self.p99_s)

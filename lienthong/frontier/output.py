@@ -87,8 +87,13 @@ class PointLog:
             csv.DictWriter(handle, fieldnames=POINT_COLUMNS).writerow(row)
 
 
+def multiplier_text(value: float) -> str:
+    """Three significant figures, never an exponent: 66.2, 177, 1024, 0.0625."""
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def label(row: dict[str, Any]) -> str:
-    text = f"{row['max_multiplier']:.3g}"
+    text = multiplier_text(row["max_multiplier"])
     if row["at_least"]:
         return ">= " + text
     if row["below"]:

@@ -84,6 +84,7 @@ def test_same_seed_same_summary(tmp_path: Path, scenarios_dir: Path) -> None:
     (["--outage", "kill:axis:national"], "--outage 'kill:axis:national': expected PLAY:axis"),
     (["--outage", "cut:axis:national@1+2"], "axis outages are played as kill or pause"),
     (["--set", "axis.workers+=2"], "axis.workers is not a list: += appends to lists only"),
+    (["--outage", "pause:axis:national@1+2"], "pause is played by the load test only"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path: Path, scenarios_dir: Path,
                                      capsys: pytest.CaptureFixture[str], args: list[str],

@@ -66,3 +66,16 @@ def test_a_start_after_the_working_day_or_with_traffic_is_refused() -> None:
     with pytest.raises(SimInputError, match="nothing to simulate"):
         TimeFrame.of(sim_input("baseline-2019.toml", ["simulation.start_at=23:00",
                                                     "simulation.days=1"]))
+
+
+@pytest.mark.parametrize("overrides", [
+    ["simulation.start_at=12:00", "simulation.horizon_s=600"],  # the lunch break
+    ["simulation.start_at=11:20", "simulation.warmup_s=1200", "simulation.horizon_s=3600"],
+    ["simulation.start_at=17:30", "simulation.horizon_s=3600"],  # after the working day
+])
+def test_a_measured_window_without_working_time_is_refused(overrides: list[str]) -> None:
+    """Nothing sent in it would be measured: an error naming the window and the working
+    periods, not a run that reports no SLA (or a frontier that climbs to its bound)."""
+    with pytest.raises(SimInputError, match=r"holds no working time \(calendar.work_periods "
+                       r"07:30-11:30, 13:00-17:00\)"):
+        TimeFrame.of(sim_input("baseline-2019.toml", overrides))
