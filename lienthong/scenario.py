@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,12 +123,26 @@ def resolve_scenario(path: str | Path) -> Path:
                     f"{', '.join(bundled) or 'none installed'})")
 
 
+def _schema_default(source: str) -> Callable[[dict[str, Any], list[str]], Any]:
+    """What a key the file does not set stands for: the scenario as read so far, validated,
+    at that key (its default), for `KEY+=VALUE` to append to."""
+    def default_of(data: dict[str, Any], parts: list[str]) -> Any:
+        where = ".".join(parts)
+        node: Any = validate_scenario(data, source).model_dump(mode="json")
+        for part in parts:
+            if not isinstance(node, dict) or part not in node:
+                raise ScenarioFileError(f"--set {where}+=...: {where} is not a scenario key")
+            node = node[part]
+        return node
+    return default_of
+
+
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> LoadedScenario:
     """Read, override and validate a scenario file (a path, or a bundled scenario's name);
     every failure is a `UserError`."""
     path = resolve_scenario(path)
     try:
-        data = apply_overrides(read_toml(path), overrides or [])
+        data = apply_overrides(read_toml(path), overrides or [], _schema_default(str(path)))
     except ScenarioFileError as error:
         raise UserError(str(error)) from None
     scenario = validate_scenario(data, str(path))

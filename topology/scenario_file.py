@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +57,14 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return parts, value
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+def apply_overrides(data: dict[str, Any], overrides: list[str],
+                    default_of: Callable[[dict[str, Any], list[str]], Any] | None = None
+                    ) -> dict[str, Any]:
     """A copy of the raw scenario with each `--set` applied (validation comes after).
-    `KEY+=VALUE` appends VALUE to the list at KEY (created if absent) instead of replacing it:
-    a command-line outage adds to the scenario's own (`failures.outages+={...}`)."""
+    `KEY+=VALUE` appends VALUE to the list at KEY instead of replacing it: a command-line
+    outage adds to the scenario's own (`failures.outages+={...}`). A KEY the file does not set
+    starts from its default, `default_of(data so far, path)` (the schema's, so that
+    `calendar.work_periods+=...` keeps the default periods); without one it starts empty."""
     result = copy.deepcopy(data)
     for text in overrides:
         parts, value = parse_override(text)
@@ -76,6 +81,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         if not append:
             node[parts[-1]] = value
             continue
+        if parts[-1] not in node and default_of is not None:
+            node[parts[-1]] = copy.deepcopy(default_of(result, parts))
         items = node.setdefault(parts[-1], [])
         if not isinstance(items, list):
             raise ScenarioFileError(f"--set {text!r}: {'.'.join(parts)} is not a list: "

@@ -108,3 +108,12 @@ def test_plus_equals_appends_to_a_list_and_leaves_the_rest():
     assert data["failures"]["outages"] == [{"axis": "a"}]  # the original is not touched
     with pytest.raises(ScenarioFileError, match=r"axis\.workers is not a list"):
         apply_overrides(data, ["axis.workers+=1"])
+
+
+def test_plus_equals_on_a_key_the_file_leaves_out_appends_to_its_default():
+    """target-2020 does not set calendar.work_periods: `+=` adds to the default two periods
+    rather than replacing them with the one given."""
+    scenario = load_scenario("target-2020", ['calendar.work_periods+="17:30-18:00"']).scenario
+    assert scenario.calendar.work_periods == ["07:30-11:30", "13:00-17:00", "17:30-18:00"]
+    with pytest.raises(UserError, match="nosuch"):
+        load_scenario("target-2020", ["nosuch.key+=1"])
