@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     limit = saturation(rows, args.saturation, args.sla)
     write_sweep(out, base, key, rows, time.perf_counter() - started, limit)
     for row in rows:
-        national = "" if row.national_utilization is None else \
+        national = "" if row.national_utilization is None \
+            or row.busiest_axis == "axis:national" else \
             f", national axis at {row.national_utilization:.1%}"
         print(f"{key}={row.value}: latency p99 {row.latency_p99_s} s, SLA met "
               f"{row.sla_met_fraction}, busiest axis {row.busiest_axis} at "
