@@ -179,6 +179,9 @@ class SimulationFigures(Figures):
 class SimulationSummary(Provenance, SimulationFigures):
     kind: Literal["simulation"] = "simulation"
     scenario_file: str
+    overrides: list[str] = Field(default_factory=list)
+    """The `--set` and `--outage` overrides the file was run with (`scenario_sha256` is of the
+    scenario after them): what to add to the file to run it again."""
 
 
 class Threshold(Strict):

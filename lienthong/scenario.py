@@ -84,6 +84,8 @@ class LoadedScenario:
     scenario: Scenario
     path: Path
     sha256: str
+    overrides: tuple[str, ...] = ()
+    """The overrides applied to the file (what `sha256` includes)."""
 
 
 def validate_scenario(data: dict[str, Any], source: str) -> Scenario:
@@ -147,4 +149,5 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Loade
         raise UserError(str(error)) from None
     scenario = validate_scenario(data, str(path))
     canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()
-    return LoadedScenario(scenario, path, hashlib.sha256(canonical).hexdigest())
+    return LoadedScenario(scenario, path, hashlib.sha256(canonical).hexdigest(),
+                          tuple(overrides or ()))

@@ -140,6 +140,7 @@ def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput,
         **results.provenance("simulation", loaded.scenario.name, loaded.sha256,
                              loaded.scenario.seed, wall_s),
         "scenario_file": str(loaded.path),
+        "overrides": list(loaded.overrides),
         **summarize(inp, outcome, hists),
     })
     results.write_summary(run_dir, summary)

@@ -158,3 +158,7 @@ def test_an_outage_on_the_command_line_is_the_scenario_entry_it_spells(
          a["outages_replication_1"]["axis:H01"][0][0] + 150.0]]}
     assert a["link_outages"] and a["link_retries"] == b["link_retries"]
     assert a["axes"] == b["axes"] and a["latency_s"] == b["latency_s"]
+    # each run records what it was run with: the file plus these overrides
+    assert a["overrides"][-1] == \
+        'failures.outages+={axis = "axis:H01", start_s = 100.0, duration_s = 150.0}'
+    assert a["overrides"][:2] == b["overrides"][:2] == common[3::2]
