@@ -88,11 +88,12 @@ class LoadedScenario:
     """The overrides applied to the file (what `sha256` includes)."""
 
 
-def validate_scenario(data: dict[str, Any], source: str) -> Scenario:
+def validate_scenario(data: dict[str, Any], source: str,
+                      overrides: list[str] | None = None) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise UserError(format_validation_error(source, error)) from None
+        raise UserError(format_validation_error(source, error, overrides=overrides)) from None
 
 
 def bundled_dir() -> Path:
@@ -147,7 +148,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Loade
         data = apply_overrides(read_toml(path), overrides or [], _schema_default(str(path)))
     except ScenarioFileError as error:
         raise UserError(str(error)) from None
-    scenario = validate_scenario(data, str(path))
+    scenario = validate_scenario(data, str(path), overrides)
     canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()
     return LoadedScenario(scenario, path, hashlib.sha256(canonical).hexdigest(),
                           tuple(overrides or ()))

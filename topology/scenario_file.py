@@ -91,11 +91,16 @@ def apply_overrides(data: dict[str, Any], overrides: list[str],
     return result
 
 
-def format_validation_error(source: str, error: ValidationError, prefix: str = "") -> str:
-    """Phrase pydantic's errors as `SOURCE: KEY: message`, the first three, on one line."""
+def format_validation_error(source: str, error: ValidationError, prefix: str = "",
+                            overrides: list[str] | None = None) -> str:
+    """Phrase pydantic's errors as `SOURCE: KEY: message`, the first three, on one line. A key
+    that one of `overrides` set is blamed on it (`--set KEY=VALUE: KEY: message`), not on the
+    file, which may not even contain it."""
     lines = []
     for item in error.errors(include_url=False):
         loc = ".".join(str(part) for part in ((prefix,) if prefix else ()) + tuple(item["loc"]))
+        source_here = next((f"--set {text}" for text in reversed(overrides or [])
+                            if _sets(text, loc)), source)
         if item["type"] == "extra_forbidden":
             message = "unknown key"
         elif item["type"] == "missing":
@@ -104,5 +109,11 @@ def format_validation_error(source: str, error: ValidationError, prefix: str = "
             message = item["msg"].removeprefix("Value error, ")
             if "input" in item and not isinstance(item["input"], dict | list):
                 message += f" (got {item['input']!r})"
-        lines.append(f"{source}: {loc or '(top level)'}: {message}")
+        lines.append(f"{source_here}: {loc or '(top level)'}: {message}")
     return "; ".join(lines[:3]) + (f" (and {len(lines) - 3} more)" if len(lines) > 3 else "")
+
+
+def _sets(override: str, loc: str) -> bool:
+    """Whether the override `KEY=VALUE` (or `KEY+=VALUE`) set the value at `loc` or above it."""
+    key = override.partition("=")[0].strip().removesuffix("+")
+    return bool(key) and (loc == key or loc.startswith(key + "."))

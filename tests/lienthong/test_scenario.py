@@ -117,3 +117,16 @@ def test_plus_equals_on_a_key_the_file_leaves_out_appends_to_its_default():
     assert scenario.calendar.work_periods == ["07:30-11:30", "13:00-17:00", "17:30-18:00"]
     with pytest.raises(UserError, match="nosuch"):
         load_scenario("target-2020", ["nosuch.key+=1"])
+
+
+def test_a_bad_value_set_on_the_command_line_is_blamed_on_the_option(tmp_path):
+    """The file may not even contain the key: the error names the `--set` that set it."""
+    with pytest.raises(UserError, match=r"^--set simulation\.start_at=9:00: "
+                       r"simulation\.start_at: not a time of day"):
+        load_scenario("target-2020", ["simulation.start_at=9:00"])
+    with pytest.raises(UserError, match=r"^--set axis=\{wrkers = 3\}: axis\.wrkers: unknown"):
+        load_scenario("target-2020", ["axis={wrkers = 3}"])
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[scenario]\nname = "bad"\n[axis]\nwrkers = 3\n')
+    with pytest.raises(UserError, match=r"bad\.toml: axis\.wrkers: unknown key"):  # the file's
+        load_scenario(bad, ["simulation.horizon_s=60"])
