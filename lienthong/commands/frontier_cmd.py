@@ -89,6 +89,9 @@ def settings_of(args: argparse.Namespace) -> Any:
     for option, value in (("--max-multiplier", args.max_multiplier),
                           ("--min-multiplier", args.min_multiplier), ("--start", args.start)):
         check(finite(value) and value > 0, f"{option} {value:g}: expected a number above 0")
+    check(args.min_multiplier <= args.max_multiplier,
+          f"--min-multiplier {args.min_multiplier:g} is above --max-multiplier "
+          f"{args.max_multiplier:g}")
     check(args.min_multiplier <= args.start <= args.max_multiplier,
           f"--start {args.start:g}: expected between --min-multiplier "
           f"{args.min_multiplier:g} and --max-multiplier {args.max_multiplier:g}")
