@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the precision. Writes frontier.json, points.csv (every run) and frontier.png.",
     )
     add_scenario_argument(parser)
-    parser.add_argument("--vary", required=True, metavar="KEY=V1,V2,...",
+    parser.add_argument("--vary", required=True, action="append", metavar="KEY=V1,V2,...",
                         help="the key and its values, e.g. axis.workers=1,2,4,8 (required)")
     parser.add_argument("--sla", type=float, default=0.99, metavar="SHARE",
                         help="share of deliveries acknowledged within the legal window "
@@ -111,7 +111,7 @@ def settings_of(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     from lienthong import results
     from lienthong.commands.sim_options import sim_input_checked, sim_overrides
-    from lienthong.commands.sweep_cmd import parse_vary
+    from lienthong.commands.sweep_cmd import vary_of
     from lienthong.executors import make_executor
     from lienthong.frontier import output
     from lienthong.frontier.criteria import NothingMeasured
@@ -120,9 +120,9 @@ def run(args: argparse.Namespace) -> int:
     from lienthong.scenario import load_scenario
     from sim.replications import default_jobs
 
-    key, values = parse_vary(args.vary)
+    key, values = vary_of(args)
     if len(set(values)) != len(values):
-        raise UserError(f"--vary {args.vary}: a value is given twice")
+        raise UserError(f"--vary {args.vary[0]}: a value is given twice")
     settings = settings_of(args)
     common = sim_overrides(args)
     base = load_scenario(args.scenario, common)

@@ -32,8 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "crosses --saturation, and the first value at which the SLA share falls below --sla.",
     )
     add_scenario_argument(parser)
-    parser.add_argument("--vary", required=True, metavar="KEY=V1,V2,...",
-                        help="the key and its values, e.g. axis.workers=1,2,4,8 (required)")
+    parser.add_argument("--vary", required=True, action="append", metavar="KEY=V1,V2,...",
+                        help="the key and its values, e.g. axis.workers=1,2,4,8 (required; "
+                        "one key)")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="output directory (default: results/runs/<scenario>-sweep-<time>)")
     add_sim_options(parser)
@@ -55,6 +56,20 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
     return key.strip(), values
 
 
+def vary_of(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """The one `--vary` of a sweep or frontier: given twice, or on a key a `--set` also sets,
+    one line saying so (the last one would silently win)."""
+    if len(args.vary) > 1:
+        raise UserError(f"--vary given {len(args.vary)} times ({', '.join(args.vary)}): one key "
+                        "at a time")
+    key, values = parse_vary(args.vary[0])
+    for text in args.overrides:
+        other = text.partition("=")[0].strip().removesuffix("+")
+        if other == key or other.startswith(key + "."):  # --vary would overwrite it
+            raise UserError(f"--set {text} and --vary {args.vary[0]} both set {key}: give one")
+    return key, values
+
+
 def run(args: argparse.Namespace) -> int:
     from lienthong import results
     from lienthong.executors import make_executor
@@ -64,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.inputs import SimInput
     from sim.replications import default_jobs
 
-    key, values = parse_vary(args.vary)
+    key, values = vary_of(args)
     for option, value in (("--saturation", args.saturation), ("--sla", args.sla)):
         if not 0 < value <= 1:
             raise UserError(f"{option} {value:g}: expected a share in (0, 1], e.g. 0.9")

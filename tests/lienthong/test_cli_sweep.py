@@ -50,6 +50,8 @@ def test_bad_vary_is_one_clear_line(tmp_path: Path, scenarios_dir: Path,
 @pytest.mark.parametrize(("option", "message"), [
     (["--saturation", "1.5"], "--saturation 1.5: expected a share in (0, 1]"),
     (["--sla", "0"], "--sla 0: expected a share in (0, 1]"),
+    (["--vary", "delivery.poll_interval_s=30"], "--vary given 2 times"),
+    (["--set", "axis.workers=3"], "both set axis.workers: give one"),
 ])
 def test_bad_limits_are_one_clear_line(tmp_path: Path, scenarios_dir: Path,
                                        capsys: pytest.CaptureFixture[str], option: list[str],
