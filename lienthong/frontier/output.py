@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,9 @@ def plot(path: Path, document: dict[str, Any]) -> None:
     from matplotlib.ticker import FuncFormatter
 
     plain = FuncFormatter(lambda value, _: f"{value:g}")
+    # minor ticks of a log axis labelled at 2, 3 and 5 only: 0.8 0.9 and 60 70 80 90 overlap
+    sparse = FuncFormatter(lambda value, _: f"{value:g}" if value > 0 and round(
+        value / 10 ** math.floor(math.log10(value))) in (2, 3, 5) else "")
     key, rows = document["key"], document["rows"]
     p99s = [p["ack_p99_s"] for p in document["points"] if p["ack_p99_s"] is not None]
     unit, per = ("minutes", 60.0) if p99s and max(p99s) > 600 else ("s", 1.0)
@@ -174,7 +178,7 @@ def plot(path: Path, document: dict[str, Any]) -> None:
     right.set_ylabel(f"p99 send -> acknowledged ({unit})")
     for axis in (left.yaxis, right.xaxis, right.yaxis):
         axis.set_major_formatter(plain)
-        axis.set_minor_formatter(plain)
+        axis.set_minor_formatter(sparse)
     for label_ in (*right.xaxis.get_minorticklabels(), *right.yaxis.get_minorticklabels(),
                    *left.yaxis.get_minorticklabels()):
         label_.set_fontsize(7)
