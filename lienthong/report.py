@@ -71,13 +71,18 @@ def working_days(run: Run) -> float:
     time sent (real seconds x time scale) over an eight-hour working day."""
     summary = run.summary
     if isinstance(summary, SimulationSummary):
-        return float(summary.simulated_days)
+        # a window of the day (simulation.horizon_s shorter than a working day) covers that
+        # share of a day: its counts per working day are its rate over eight hours
+        return min(float(summary.simulated_days), summary.horizon_s / (8 * 3600.0))
     return summary.load_s * summary.time_scale / (8 * 3600.0)
 
 
 def run_length(run: Run) -> str:
     summary = run.summary
     if isinstance(summary, SimulationSummary):
+        if summary.horizon_s < 8 * 3600.0:
+            return (f"a window of {summary.horizon_s / 3600.0:.2g} h of a working day "
+                    f"(warm-up {summary.warmup_s / 3600.0:.2g} h)")
         return (f"{summary.simulated_days:g} working day(s); horizon "
                 f"{summary.horizon_s / 86400.0:.1f} days")
     return (f"{summary.load_s:g} s real × {summary.time_scale:g} = "

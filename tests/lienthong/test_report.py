@@ -62,3 +62,20 @@ def test_a_frontier_directory_adds_its_capacity_frontier(two_runs, tmp_path, cap
     assert "validation-mmc: capacity frontier" in page
     assert re.search(r"axis\.workers=4: demand up to ×[<>= ]*[0-9.]+ of today", page)
     assert page.count("data:image/png;base64,") >= 5
+
+
+def test_a_window_of_the_day_is_reported_as_one_not_as_a_day(tmp_path, capsys):
+    """A run of one hour (simulation.start_at + horizon_s) covers an eighth of a working day:
+    its run length says so, and its counts per working day are its rate over eight hours."""
+    import json
+
+    run = tmp_path / "window"
+    assert main(["simulate", "target-2020", "--out", str(run), "--no-plots", "--quiet",
+                 "--set", "simulation.scope=national", "--set", "simulation.start_at=09:00",
+                 "--set", "simulation.horizon_s=3600"]) == 0
+    documents = json.loads((run / "summary.json").read_text())["documents"]
+    out = tmp_path / "report.html"
+    assert main(["report", str(run), "--out", str(out)]) == 0
+    text = re.sub(r"<[^>]+>", " ", out.read_text())
+    assert "a window of 1 h of a working day" in text
+    assert f"{documents * 8:,.0f}" in text
