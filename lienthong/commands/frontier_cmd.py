@@ -61,7 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "else its whole calendar)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         dest="overrides",
-                        help="override a scenario key for every point (default: none)")
+                        help="override a scenario key for every point; KEY+=VALUE appends "
+                        "to a list (default: none)")
     add_executor_options(parser)
     add_outage_option(parser)
     parser.add_argument("--quiet", action="store_true",

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: {summary.documents:,.0f} documents, "
           f"{summary.deliveries:,.0f} deliveries "
           f"(national axis: {summary.national_axis.documents:,.0f} / "
-          f"{summary.national_axis.deliveries:,.0f}); latency p50 "
+          f"{summary.national_axis.deliveries:,.0f}); latency (send -> fetched) p50 "
           f"{_fmt(latency.p50)} p99 {_fmt(latency.p99)}; SLA met "
           f"{_pct(summary.sla_met_fraction)}; {summary.requests_per_s:,.1f} requests/s")
     if summary.in_flight:
@@ -97,17 +97,19 @@ def run(args: argparse.Namespace) -> int:
     from sim.replications import build
 
     labels = axis_labels(build(inp).network)  # built once already, by the input check
+    committing = inp.axis.commit is not None
     width = max([len(labels.get(name, name)) for name, _ in axes] + [14])
     print(f"{'busiest axes':<{width + 2}} utilisation    commit   mean wait   requests/s (polls)")
     for name, row in axes:
         wait = row.wait_s["mean"] or 0.0
-        commit = "-" if not row.commit_utilization else f"{row.commit_utilization:.2%}"
+        commit = "none" if not committing else f"{row.commit_utilization or 0.0:.2%}"
         print(f"  {labels.get(name, name):<{width}} {row.utilization:>11.2%} {commit:>9} "
               f"{wait * 1000:>8.2f} ms {row.arrival_rate_per_s:>12.1f} "
               f"({row.poll_rate_per_s:.1f})")
-    if any(row.commit_utilization for _, row in axes):
-        print("  (commit: the group commit's busy share; near 100% its batches grow before it "
-              "saturates: docs/simulation.md)")
+    if committing:
+        print("  (commit: the group commit's busy share, near 100% long before it saturates as "
+              "its batches grow; mean wait: for a worker, the commit's wait not included: "
+              "docs/simulation.md)")
     from lienthong.judged_by import judged_by
 
     verdict = judged_by(scenario, summary)
