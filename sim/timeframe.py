@@ -33,6 +33,22 @@ def _clock(t: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def _check_outages_reach(inp: SimInput, origin: float, start: float) -> None:
+    """A scheduled outage that is over before the run starts (`start_at` after it: outages
+    count from the first working period) would have no effect: refused, not silently kept."""
+    from sim.failures import scheduled
+
+    plan = scheduled(inp.failures, origin)
+    for what, spans in (*plan.axes.items(), *((f"link {name}-national", spans)
+                                              for name, spans in plan.links.items())):
+        for down, up in spans:
+            if up <= start:
+                raise SimInputError(
+                    f"failures.outages: {what} down {_clock(down)}-{_clock(up)} is over before "
+                    f"the run starts at {_clock(start)} (simulation.start_at; outages count "
+                    "from the first working period): it would have no effect")
+
+
 @dataclass(frozen=True)
 class TimeFrame:
     calendar: WorkCalendar
@@ -71,6 +87,7 @@ class TimeFrame:
             calendar = WorkCalendar(inp.calendar, (), None)
             start, horizon = 0.0, sim_cfg.horizon_s
             origin = start
+        _check_outages_reach(inp, origin, start)
         measure_from = start + sim_cfg.warmup_s
         if measure_from >= horizon:
             raise SimInputError(f"simulation.warmup_s: {sim_cfg.warmup_s:g} s leaves nothing "

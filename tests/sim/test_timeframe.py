@@ -79,3 +79,14 @@ def test_a_measured_window_without_working_time_is_refused(overrides: list[str])
     with pytest.raises(SimInputError, match=r"holds no working time \(calendar.work_periods "
                        r"07:30-11:30, 13:00-17:00\)"):
         TimeFrame.of(sim_input("baseline-2019.toml", overrides))
+
+
+def test_an_outage_over_before_the_window_starts_is_refused() -> None:
+    """Outages count from the first working period: one that ends before `start_at` would
+    silently do nothing; one that reaches into the window is kept."""
+    over = 'failures.outages=[{axis = "axis:H01", start_s = 0, duration_s = 600}]'
+    with pytest.raises(SimInputError, match=r"axis:H01 down 07:30-07:40 is over before the "
+                       r"run starts at 09:00"):
+        TimeFrame.of(sim_input("baseline-2019.toml", [*WINDOW, over]))
+    reaching = 'failures.outages=[{axis = "axis:H01", start_s = 5000, duration_s = 600}]'
+    assert TimeFrame.of(sim_input("baseline-2019.toml", [*WINDOW, reaching])).start > 0
