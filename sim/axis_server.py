@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.events import Call, scheduler
+from sim.events import scheduler
 
 OnStart = Callable[[float, Any], None]
 _BUFFER = 4096
@@ -205,7 +205,7 @@ class AxisServer:
     def _worker_done(self, finish: float, pair: tuple[OnStart, Any]) -> None:
         self._at(finish, self._to_commit, pair)
 
-    def _to_commit(self, event: Call) -> None:
+    def _to_commit(self, pair: tuple[OnStart, Any]) -> None:
         now = self.env._now
         if now >= self.commit_end and not self._batch:  # no commit running: start one
             end = now + self._commit_fixed + self._commit_per_write
@@ -213,10 +213,10 @@ class AxisServer:
             self.commit_end = end
             self.commits += 1
             self.committed += 1
-            on_start, arg = event.arg
+            on_start, arg = pair
             on_start(end, arg)
             return
-        self._batch.append(event.arg)
+        self._batch.append(pair)
         if len(self._batch) == 1:
             self._at(self.commit_end, self._commit_batch, None)
 
@@ -232,9 +232,9 @@ class AxisServer:
         for on_start, arg in batch:
             on_start(end, arg)
 
-    def _retry(self, event: Call) -> None:
+    def _retry(self, job: tuple[float, int, OnStart, Any, int]) -> None:
         self.retries_pending -= 1
-        service_s, priority, on_start, arg, attempt = event.arg
+        service_s, priority, on_start, arg, attempt = job
         self.submit(service_s, priority, on_start, arg, attempt)
         self._check_drained()
 

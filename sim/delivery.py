@@ -28,7 +28,7 @@ from math import ceil
 from typing import Any, Protocol
 
 from sim.costs import Costs
-from sim.events import At, Call
+from sim.events import At
 from sim.packages import Item, Package
 
 StatusJob = tuple[Package, list[Item]]
@@ -109,8 +109,7 @@ class Recipients:
         tau = phase + interval * ceil((ready - phase) / interval)  # = next_poll()
         self._at(tau + self._ag_latency[recipient], self._poll_cb, recipient)
 
-    def _poll_arrives(self, event: Call) -> None:
-        recipient = event.arg
+    def _poll_arrives(self, recipient: int) -> None:
         self.servers[recipient].submit(self._poll_cost, 0, self._on_listed, recipient)
 
     def _listed(self, finish: float, recipient: int) -> None:
@@ -156,8 +155,7 @@ class Recipients:
         self.chain[recipient] = deque(items)
         self._at(when, self._fetch_cb, recipient)
 
-    def _fetch_arrives(self, event: Call) -> None:
-        recipient = event.arg
+    def _fetch_arrives(self, recipient: int) -> None:
         package = self.chain[recipient][0].package
         self.servers[recipient].submit(self._fetch_fixed + self._fetch_per_byte * package.size,
                                        package.priority, self._on_fetched, recipient)
@@ -179,8 +177,7 @@ class Recipients:
         chain.popleft()
         self._next(recipient, fetched)
 
-    def _ack_arrives(self, event: Call) -> None:
-        recipient = event.arg
+    def _ack_arrives(self, recipient: int) -> None:
         self.servers[recipient].submit_write(self._ack_cost,
                                              self.chain[recipient][0].package.priority,
                                              self._on_acked, recipient)
@@ -216,8 +213,7 @@ class Recipients:
         else:
             network.on_acked(item, fetched)
 
-    def _push_ack_arrives(self, event: Call) -> None:
-        item = event.arg
+    def _push_ack_arrives(self, item: Item) -> None:
         self.servers[item.recipient].submit_write(self._ack_cost, item.package.priority,
                                                   self._push_acked, item)
 

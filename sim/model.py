@@ -34,7 +34,7 @@ from sim.axis_server import ExpBuffer
 from sim.checks import check
 from sim.costs import Cost, Costs
 from sim.delivery import Recipients, StatusJob
-from sim.events import Call, scheduler
+from sim.events import run, scheduler
 from sim.failures import first_try_after, link_windows, outage_windows
 from sim.inputs import SimInput
 from sim.metrics import Bins
@@ -268,8 +268,8 @@ class NetworkSim:
             cost += local * (fetch.fixed + fetch.per_byte * package.size)
         return cost
 
-    def _arrive_first(self, event: Call) -> None:
-        self.send_first(event.arg)
+    def _arrive_first(self, job: StatusJob) -> None:
+        self.send_first(job)
 
     def send_first(self, job: StatusJob) -> None:
         """A package reaches its sender's axis now: the `send` (or `status`) request."""
@@ -283,8 +283,7 @@ class NetworkSim:
         self.servers[axis].submit_write(cost, package.priority, self._on_stored,
                                         (axis, package, items))
 
-    def _arrive_relay(self, event: Call) -> None:
-        job = event.arg
+    def _arrive_relay(self, job: tuple[int, Package, list[Item]]) -> None:
         axis, package, items = job
         if self.push:
             cost = self._store_cost(self.costs.relay, package, axis, items)
@@ -416,10 +415,10 @@ class NetworkSim:
         env = self.env
         steps = 20
         for k in range(1, steps + 1):
-            env.run(until=self.start + (self.horizon - self.start) * k / steps)
+            run(env, self.start + (self.horizon - self.start) * k / steps)
             if progress is not None:
                 progress(k / steps)
         axes = {server.name: server.snapshot() for server in self.servers}
-        env.run(until=self.horizon + self.inp.simulation.drain_limit_s)
+        run(env, self.horizon + self.inp.simulation.drain_limit_s)
         wall = time.perf_counter() - wall
         return ReplicationResult.of(self, axes, wall)

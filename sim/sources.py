@@ -30,7 +30,7 @@ from topology.streams import stream
 
 if TYPE_CHECKING:
     from sim.checks import Lookup
-    from sim.events import At, Call
+    from sim.events import At
     from topology.build import Topology
     from topology.calendar import WorkCalendar
     from topology.config import DemandConfig
@@ -184,8 +184,7 @@ class Broadcast(StrictModel):
         size = host.demand.size.median_kb * 1024.0
         days = calendar.days if self.date is None else [self.date]
 
-        def send(event: Call) -> None:
-            t = event.arg
+        def send(t: float) -> None:
             host.send(sender, t, self.priority, size, targets, calendar.sla_deadline(t))
 
         for day in days:

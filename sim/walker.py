@@ -12,11 +12,12 @@ axis (`address`), in walk order: recipients drawn from a random stream are drawn
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from sim.arrivals import Batch
-from sim.events import At, Call
+from sim.events import At
 
 Address = Callable[[Batch, int, float, int], tuple[Sequence[int], float]]
 """(batch, tag of the document, send time, sender) -> (recipients, SLA deadline)."""
@@ -54,7 +55,7 @@ class Walker:
                       None if batch.flows is None else batch.flows[order].tolist())
         self._at(self._walk[0][0], self._arrival)
 
-    def _arrival(self, _: Call) -> None:
+    def _arrival(self, _: Any) -> None:
         batch = self._batch
         assert batch is not None
         arrive, times, senders, priorities, sizes, tags = self._walk

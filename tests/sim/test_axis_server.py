@@ -9,7 +9,7 @@ import pytest
 import simpy
 
 from sim.axis_server import AxisServer, ExpBuffer
-from sim.events import scheduler
+from sim.events import run, scheduler
 
 
 def _record(starts: dict, name: str):
@@ -25,7 +25,7 @@ def test_flash_overtakes_normal_but_does_not_preempt() -> None:
     server.submit(5.0, 0, _record(finishes, "first"), None)      # starts at 0, ends at 5
     server.submit(1.0, 0, _record(finishes, "normal"), None)     # waits
     server.submit(1.0, 3, _record(finishes, "flash"), None)      # waits, but is served first
-    env.run(until=10.0)
+    run(env, 10.0)
     assert finishes == {"first": 5.0, "flash": 6.0, "normal": 7.0}
     snapshot = server.snapshot()
     assert snapshot["wait_sum_s"] == pytest.approx(5.0 + 6.0)
@@ -39,7 +39,7 @@ def test_fifo_within_a_priority_and_parallel_workers() -> None:
     finishes: dict[str, float] = {}
     for name in ("a", "b", "c", "d"):
         server.submit(2.0, 1, _record(finishes, name), None)
-    env.run()
+    run(env)
     assert finishes == {"a": 2.0, "b": 2.0, "c": 4.0, "d": 4.0}
 
 
@@ -59,7 +59,7 @@ def test_writes_wait_for_a_group_commit_that_carries_all_that_finished_meanwhile
     at(4.0, write("w4", 1.0))
     at(20.0, write("w5", 0.5))  # the stage is idle again: 20.5 -> 25.5
     server.submit(1.0, 0, _record(answered, "read"), None)  # a read is answered by its worker
-    env.run()
+    run(env)
     assert answered == {"read": 1.0, "w1": 6.0, "w2": 13.0, "w3": 13.0, "w4": 13.0,
                         "w5": 25.5}
     assert (server.commits, server.committed) == (3, 5)
@@ -77,7 +77,7 @@ def test_without_a_commit_stage_a_write_is_answered_by_its_worker() -> None:
     server = AxisServer(env, "a", workers=1)
     answered: dict[str, float] = {}
     server.submit_write(2.0, 0, _record(answered, "w"), None)
-    env.run()
+    run(env)
     assert answered == {"w": 2.0} and server.commits == 0
     assert server.snapshot()["commit_utilization"] == 0.0
 
@@ -106,7 +106,7 @@ def _run_server(lazy: bool, rate: float, cost: float, horizon: float,
             scheduler(env)(t, lambda ev: server.submit(cost, 0, lambda f, a: None, None))
     for i, t in enumerate(doc_times):
         scheduler(env)(t, lambda ev, i=i: server.submit(0.01, 0, _record(finishes, str(i)), None))
-    env.run(until=horizon * 2)
+    run(env, horizon * 2)
     return [finishes[str(i)] for i in range(len(doc_times))]
 
 
@@ -126,7 +126,7 @@ def test_skipped_polls_still_count_as_load() -> None:
                         poll_gap=ExpBuffer(np.random.default_rng(1), 1.0 / rate))
     for k in range(1, 11):  # a touch every 1000 s: nearly everything is skipped
         scheduler(env)(k * 1000.0, lambda ev: server.submit(0.001, 0, lambda f, a: None, None))
-    env.run(until=10_000.0)
+    run(env, 10_000.0)
     snapshot = server.snapshot()
     assert snapshot["poll_rate_per_s"] == pytest.approx(rate, rel=0.01)
     assert snapshot["utilization"] == pytest.approx(rate * cost / 2, rel=0.01)
@@ -141,7 +141,7 @@ def test_outage_refuses_then_retries_and_loses_nothing() -> None:
     for name, t in (("before", 1.0), ("during", 20.0)):
         scheduler(env)(t, lambda ev, name=name: server.submit(1.0, 0, _record(finishes, name),
                                                               None))
-    env.run()
+    run(env)
     assert finishes["before"] == 2.0
     # refused at 20, retried at 30, 50, 90 (still down), then at 170: served
     assert finishes["during"] == pytest.approx(171.0)
@@ -164,6 +164,6 @@ def test_idle_polls_are_systems_over_interval_whatever_the_document_load(
     times = np.sort(np.random.default_rng(3).uniform(0, horizon, int(touches_per_s * horizon)))
     for t in times.tolist():
         at(t, lambda ev: server.submit(0.001, 0, lambda f, a: None, None))
-    env.run(until=horizon)
+    run(env, horizon)
     snapshot = server.snapshot()
     assert snapshot["poll_rate_per_s"] == pytest.approx(systems / interval, rel=0.02)

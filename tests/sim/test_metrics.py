@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.events import events_scheduled, scheduler
+from sim.events import events_scheduled, run, scheduler
 from sim.metrics import Bins, encode, histogram_of, merge, percentiles_s
 from sim.stats import mean_ci95, t975
 
@@ -48,6 +48,6 @@ def test_one_call_is_one_simpy_event() -> None:
     seen: list[float] = []
     for t in (3.0, 1.0, 2.0):
         scheduler(env)(t, lambda ev: seen.append(env.now))
-    env.run()
+    run(env)
     assert seen == [1.0, 2.0, 3.0]
     assert events_scheduled(env) == 3  # ids 0, 1, 2 used; reading takes the next
