@@ -117,6 +117,9 @@ class AxisServer:
         self.commit_busy = 0.0
         """Commit time started since the last reset: the commit stage is one at a time, so
         this over the span is its utilisation, which caps the axis when workers do not."""
+        # hot path: the callbacks this server schedules for itself, as bound methods made once
+        self._wake_cb, self._worker_done_cb = self._wake, self._worker_done
+        self._to_commit_cb, self._commit_batch_cb = self._to_commit, self._commit_batch
         # statistics since the last reset, and requests per time bin (a list covering the run,
         # shared by all servers; sim.metrics.Bins)
         self.request_bins: list[int] = [0] * 2
@@ -191,8 +194,9 @@ class AxisServer:
             return
         self._seq += 1
         heappush(self.waitq, (-priority, now, self._seq, service_s, on_start, arg))
-        if not self._wake_pending:
-            self._ensure_wake()
+        if not self._wake_pending and not self.down:  # = _ensure_wake(), inlined (hot path)
+            self._wake_pending = True
+            self._at(free[0], self._wake_cb)
 
     # -- group commit -------------------------------------------------------------------------
 
@@ -200,10 +204,22 @@ class AxisServer:
                       attempt: int = 0) -> None:
         """A write: its worker's part, then the group commit; `on_start(answered, arg)` runs
         when the commit that carries it starts (its end, the answer, is then known)."""
-        self.submit(service_s, priority, self._worker_done, (on_start, arg), attempt)
+        now = self.env._now
+        free = self.free
+        if free[0] <= now and now < self.next_poll and not self._special and not self.waitq:
+            # = submit() when a worker is free and no poll is due, then _worker_done(),
+            # inlined: the fast path of every write (hot path)
+            self.request_bins[int((now - self.bin_origin) * self.bin_rate)] += 1
+            self.jobs += 1
+            finish = now + service_s
+            heapreplace(free, finish)
+            self.busy += service_s
+            self._at(finish, self._to_commit_cb, (on_start, arg))
+            return
+        self.submit(service_s, priority, self._worker_done_cb, (on_start, arg), attempt)
 
     def _worker_done(self, finish: float, pair: tuple[OnStart, Any]) -> None:
-        self._at(finish, self._to_commit, pair)
+        self._at(finish, self._to_commit_cb, pair)
 
     def _to_commit(self, pair: tuple[OnStart, Any]) -> None:
         now = self.env._now
@@ -216,9 +232,10 @@ class AxisServer:
             on_start, arg = pair
             on_start(end, arg)
             return
-        self._batch.append(pair)
-        if len(self._batch) == 1:
-            self._at(self.commit_end, self._commit_batch, None)
+        batch = self._batch
+        batch.append(pair)
+        if len(batch) == 1:
+            self._at(self.commit_end, self._commit_batch_cb, None)
 
     def _commit_batch(self, _: Any) -> None:
         """The running commit ended: the next carries every write that waited for it."""
@@ -241,7 +258,7 @@ class AxisServer:
     def _ensure_wake(self) -> None:
         if not self._wake_pending and not self.down:
             self._wake_pending = True
-            self._at(self.free[0], self._wake)
+            self._at(self.free[0], self._wake_cb)
 
     def _wake(self, _: Any) -> None:
         self._wake_pending = False
@@ -263,8 +280,10 @@ class AxisServer:
             self.jobs_waited += 1
             on_start(finish, arg)
         if queue:
-            self._ensure_wake()
-        else:
+            if not self._wake_pending and not self.down:  # = _ensure_wake(), inlined
+                self._wake_pending = True
+                self._at(free[0], self._wake_cb)
+        elif self._drain_from is not None:  # = _check_drained()'s first test, inlined
             self._check_drained()
 
     # -- the aggregated poll stream -----------------------------------------------------------
@@ -309,7 +328,8 @@ class AxisServer:
             else:
                 self._seq += 1
                 heappush(queue, (0, p, self._seq, cost, None, None))
-                self._ensure_wake()
+                if not self._wake_pending:
+                    self._ensure_wake()
             p += g
         gap._i = i
         self.next_poll = p
