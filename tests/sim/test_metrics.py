@@ -1,4 +1,4 @@
-"""Histograms, confidence intervals and events: the measuring instruments themselves."""
+"""Histograms, confidence intervals and bins: the measuring instruments themselves."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import math
 
 import numpy as np
 import pytest
-import simpy
 
-from sim.events import events_scheduled, run, scheduler
 from sim.metrics import Bins, encode, histogram_of, merge, percentiles_s
 from sim.stats import mean_ci95, t975
 
@@ -42,12 +40,3 @@ def test_bins_cover_the_run_and_clamp_the_tail() -> None:
     assert bins.index(100.0) == 0 and bins.index(155.0) == 5
     assert bins.index(10_000.0) == len(bins.sent) - 1
 
-
-def test_one_call_is_one_simpy_event() -> None:
-    env = simpy.Environment()
-    seen: list[float] = []
-    for t in (3.0, 1.0, 2.0):
-        scheduler(env)(t, lambda ev: seen.append(env.now))
-    run(env)
-    assert seen == [1.0, 2.0, 3.0]
-    assert events_scheduled(env) == 3  # ids 0, 1, 2 used; reading takes the next
