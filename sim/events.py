@@ -11,18 +11,18 @@ the cost of an event: the national day has 17 million).
 
 Near and far. The heap is what an event costs most: a national day holds about 25,000 pending
 entries, 98% of them the status 03 timers (the registration delay, minutes), while what is due
-in the next seconds (services, links, wake-ups) is a few hundred. Every push and pop walks the
-whole depth, so the far entries are kept in a second heap: an entry goes to the environment's
-own queue (near) when due by a mark, to the far heap after it, and the far heap holds nothing
-due by the mark. The near heap's first entry is then the first of all as long as it is due by
-the mark; when it is not, the mark moves `NEAR_S` past the earliest entry of either heap and
-the far entries now due by it move to the near heap. The entries keep their ids, so the order is
-exactly the one heap's (a tie at the same instant still goes by id).
+in the next seconds (services, links, wake-ups) is a few hundred, and every pop walks the whole
+depth. So only the entries due before a mark go to the environment's own queue (near); the
+later ones wait in buckets of `NEAR_S` seconds (an append, no order), and the mark is the start
+of the first bucket not yet moved. The near heap's first entry is then the first of all as long
+as it is before the mark; when it is not, the mark moves past the bucket of the earliest entry
+of either, and the buckets now before it are pushed onto the near heap. The entries keep their
+ids, so the order is exactly the one heap's (a tie at the same instant still goes by id).
 
 `scheduler(env)` is the only place in the simulator that pushes onto the queues, and `run` the
 only one that pops from them; they are the only code that reads the environment's private
 `_queue`, `_eid` and `_now`. Everything else is given the returned `At` function. As the entries
-are not SimPy events (and some wait in the far heap), such an environment is run by
+are not SimPy events (and some wait in the buckets), such an environment is run by
 `run(env, until)`, not `env.run`.
 """
 
@@ -39,9 +39,10 @@ from simpy.events import NORMAL, URGENT
 Callback = Callable[[Any], None]
 
 NEAR_S = 10.0
-"""How far past the earliest pending entry the near heap reaches after the mark moves: a few
-hundred entries at the national day's peak; longer fills the near heap with far timers,
-shorter sends more of the near future through the far heap."""
+"""The far entries are kept in buckets of this many seconds of simulated time; the near heap
+reaches to the end of the current bucket: a few hundred entries at the national day's peak.
+Longer fills the near heap with far timers, shorter sends more of the near future through the
+buckets."""
 
 
 class At(Protocol):
@@ -51,14 +52,55 @@ class At(Protocol):
     def __call__(self, when: float, fn: Callback, arg: Any = None) -> None: ...
 
 
-class _Far:
-    """The far heap of one environment and its mark (see the module's docstring)."""
+Entry = tuple[float, int, int, "Callback | None", Any]
 
-    __slots__ = ("heap", "mark")
+
+class _Far:
+    """The far entries of one environment (see the module's docstring): bucket k holds entries
+    due at or after k * NEAR_S, in no order; `first` is the first bucket not yet moved to the
+    near heap and `mark` its start: every far entry is due at or after the mark."""
+
+    __slots__ = ("buckets", "first", "mark", "order")
 
     def __init__(self, env: simpy.Environment) -> None:
-        self.heap: list[tuple[float, int, int, Callback | None, Any]] = []
-        self.mark: float = env.now + NEAR_S
+        self.buckets: dict[int, list[Entry]] = {}
+        self.order: list[int] = []
+        """The indices of the buckets, as a heap."""
+        self.first = int(env.now // NEAR_S) + 1
+        self.mark = self.first * NEAR_S
+
+    def add(self, entry: Entry) -> None:
+        when = entry[0]
+        k = int(when // NEAR_S)
+        if k * NEAR_S > when:  # rounding: the bucket's start must not be after the entry
+            k -= 1
+        if k < self.first:  # rounding at the mark: the entry is due at or after it
+            k = self.first
+        bucket = self.buckets.get(k)
+        if bucket is None:
+            self.buckets[k] = [entry]
+            heappush(self.order, k)
+        else:
+            bucket.append(entry)
+
+    def move_mark(self, queue: list[Entry]) -> None:
+        """The near heap's first entry is not before the mark (or the near heap is empty): move
+        the mark past the bucket of the earliest entry of either, and the far entries before
+        it to the near heap."""
+        order = self.order
+        if queue:
+            k = int(queue[0][0] // NEAR_S)
+            if order and order[0] < k:
+                k = order[0]
+        else:
+            k = order[0]
+        first = (k if k > self.first else self.first) + 1
+        buckets = self.buckets
+        while order and order[0] < first:
+            for entry in buckets.pop(heappop(order)):
+                heappush(queue, entry)
+        self.first = first
+        self.mark = first * NEAR_S
 
 
 _FAR: WeakKeyDictionary[simpy.Environment, _Far] = WeakKeyDictionary()
@@ -76,30 +118,18 @@ def scheduler(env: simpy.Environment) -> At:
     queue = env._queue  # type: ignore[attr-defined]
     eid = env._eid  # type: ignore[attr-defined]
     far = _far(env)
-    far_heap = far.heap
+    add_far = far.add
 
     def at(when: float, fn: Callback, arg: Any = None) -> None:
         now = env._now  # type: ignore[attr-defined]
         if when <= now:
             heappush(queue, (now, NORMAL, next(eid), fn, arg))
-        elif when <= far.mark:
+        elif when < far.mark:
             heappush(queue, (when, NORMAL, next(eid), fn, arg))
         else:
-            heappush(far_heap, (when, NORMAL, next(eid), fn, arg))
+            add_far((when, NORMAL, next(eid), fn, arg))
 
     return at
-
-
-def _move_mark(queue: list, far: _Far) -> None:
-    """The near heap has nothing due by the mark: move the mark `NEAR_S` past the earliest entry
-    of either heap, and the far entries due by it to the near heap."""
-    far_heap = far.heap
-    first = queue[0][0] if queue else far_heap[0][0]
-    if far_heap and far_heap[0][0] < first:
-        first = far_heap[0][0]
-    mark = far.mark = first + NEAR_S
-    while far_heap and far_heap[0][0] <= mark:
-        heappush(queue, heappop(far_heap))
 
 
 def _nothing(_: Any) -> None:
@@ -116,16 +146,15 @@ def run(env: simpy.Environment, until: float | None = None) -> None:
     the id counter, and with it the runs' `events` figure, stays SimPy's."""
     queue = env._queue  # type: ignore[attr-defined]
     far = _far(env)
-    far_heap = far.heap
     pop, push = heappop, heappush
     if until is None:
-        while queue or far_heap:
+        while queue or far.order:
             if not queue:
-                _move_mark(queue, far)
+                far.move_mark(queue)
             entry = pop(queue)
-            if entry[0] > far.mark:
+            if entry[0] >= far.mark:
                 push(queue, entry)
-                _move_mark(queue, far)
+                far.move_mark(queue)
                 continue
             env._now = entry[0]  # type: ignore[attr-defined]
             entry[3](entry[4])
@@ -139,9 +168,9 @@ def run(env: simpy.Environment, until: float | None = None) -> None:
     mark = far.mark
     while True:
         now, _, _, fn, arg = entry = pop(queue)  # never empty: the stop entry is in it
-        if now > mark:  # the first near entry may not be the first of all
+        if now >= mark:  # the first near entry may not be the first of all
             push(queue, entry)
-            _move_mark(queue, far)
+            far.move_mark(queue)
             mark = far.mark
             continue
         env._now = now  # type: ignore[attr-defined]
