@@ -11,9 +11,10 @@ The budget is 15 minutes on this 2-core machine when it is quiet. The machine is
 run is also measured in single days: the frontier's wall time over the single day's in the same
 run, against 900 s over the single day's quiet time (--quiet-day-s: 48.1 s, measured on
 3 Dec 2026 at load average 0.9 after the event loop's rework; 81.1 s before it, 43.8 s before
-the group-commit stage doubled the events per delivery). Both are printed; the absolute time is the budget on a quiet machine, the
-ratio on a loaded one. Exits 1 when the budget is missed, a row misses its precision or a row
-is a bound (">= M") instead of a limit. The last line is one JSON object.
+the group-commit stage doubled the events per delivery). Both are printed; the absolute time
+is the budget on a quiet machine, the ratio on a loaded one. Exits 1 when the budget is
+missed, a row misses its precision or a row is a bound (">= M") instead of a limit. The last
+line is one JSON object.
 
 How the frontier fits the budget (docs/frontier.md, "The benchmark"):
 
