@@ -39,6 +39,9 @@ def problems(inp: SimInput, topology: Topology) -> list[str]:
         TimeFrame.of(inp)
     except ValueError as error:  # SimInputError included
         found.append(str(error))
+    if inp.traffic is not None and inp.demand.scale != 1.0:
+        found.append(f"demand.scale: {inp.demand.scale:g} has no effect with [traffic] (its "
+                     "flows replace the calendar's demand): scale traffic.rate_per_s instead")
     lookup = Lookup(topology)
     found += [f"axis.overrides: no axis named {name!r} (e.g. {NATIONAL_AXIS!r}, 'axis:H01')"
               for name in sorted(set(inp.axis.overrides) - set(lookup.axis_names))]

@@ -85,6 +85,7 @@ def test_same_seed_same_summary(tmp_path: Path, scenarios_dir: Path) -> None:
     (["--outage", "cut:axis:national@1+2"], "axis outages are played as kill or pause"),
     (["--set", "axis.workers+=2"], "axis.workers is not a list: += appends to lists only"),
     (["--outage", "pause:axis:national@1+2"], "pause is played by the load test only"),
+    (["--set", "demand.scale=2"], "demand.scale: 2 has no effect with [traffic]"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path: Path, scenarios_dir: Path,
                                      capsys: pytest.CaptureFixture[str], args: list[str],
