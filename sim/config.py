@@ -10,20 +10,17 @@ not timings (docs/simulation.md).
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from sim.outages import Outage
 from sim.sources import Broadcast, CalendarDemand, ServiceSync, StationaryTraffic
+from topology.config import CLOCK, StrictModel
 
 # Delivery is how agencies receive, shared with the load test, so it lives with the topology.
 from topology.config import DeliveryConfig as DeliveryConfig
-from topology.config import StrictModel
 from topology.outages import RETRY_INITIAL_S, RETRY_MAX_S
-
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -175,7 +172,7 @@ class SimulationConfig(StrictModel):
     @field_validator("start_at")
     @classmethod
     def _start_at_is_a_time(cls, value: str | None) -> str | None:
-        if value is not None and not _CLOCK.match(value):
+        if value is not None and not CLOCK.match(value):
             raise ValueError("not a time of day of the form HH:MM (00:00-23:59)")
         return value
 

@@ -359,7 +359,8 @@ class ReportingBursts(StrictModel):
         return self
 
 
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+"""A time of day, HH:MM (00:00-23:59): day-profile keys, `simulation.start_at`."""
 
 
 def _default_day_profile() -> dict[str, float]:
@@ -396,7 +397,7 @@ class CalendarConfig(StrictModel):
     @classmethod
     def _profile_valid(cls, value: dict[str, float]) -> dict[str, float]:
         for key in value:
-            if not _CLOCK.match(key):
+            if not CLOCK.match(key):
                 raise ValueError(f"day_profile time {key!r} is not of the form HH:MM")
         return dict(sorted(value.items()))
 

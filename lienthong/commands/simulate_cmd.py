@@ -166,7 +166,8 @@ def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput,
                              f"{row.poll_rate_per_s:.4f}"])
     if plots:
         from lienthong import plots as figures
-        from lienthong.topology_of import axis_labels, shortest_deadline_s, topology_of
+        from lienthong.topology_of import axis_labels, shortest_deadline_s
+        from sim.replications import build
 
         name = loaded.scenario.name
         figures.latency_cdf(run_dir / "latency_cdf.png", cdfs,
@@ -177,5 +178,5 @@ def write_run(run_dir: Path, loaded: LoadedScenario, inp: SimInput,
                                    f"{summary.replications} replication(s))")
         figures.axis_utilization(run_dir / "axis_utilization.png", summary.axes,
                                  f"{name}: busiest axes",
-                                 axis_labels(topology_of(loaded).network))
+                                 axis_labels(build(inp).network))  # built by the input check
     return summary
