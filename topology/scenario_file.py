@@ -57,6 +57,17 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return parts, value
 
 
+def override_key(text: str) -> tuple[str, bool]:
+    """`a.b+=1` -> ('a.b', True): the key an override sets, and whether it appends to it."""
+    key = text.partition("=")[0].strip()
+    return key.removesuffix("+"), key.endswith("+")
+
+
+def covers(outer: str, inner: str) -> bool:
+    """Whether setting the key `outer` sets `inner` too: the same key, or one inside it."""
+    return bool(outer) and (inner == outer or inner.startswith(outer + "."))
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str],
                     default_of: Callable[[dict[str, Any], list[str]], Any] | None = None
                     ) -> dict[str, Any]:
@@ -67,10 +78,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str],
     `calendar.work_periods+=...` keeps the default periods); without one it starts empty."""
     result = copy.deepcopy(data)
     for text in overrides:
-        parts, value = parse_override(text)
-        append = parts[-1].endswith("+")
-        if append:
-            parts[-1] = parts[-1][:-1]
+        _, value = parse_override(text)
+        key, append = override_key(text)
+        parts = key.split(".")
         node = result
         for depth, part in enumerate(parts[:-1]):
             child = node.setdefault(part, {})
@@ -100,7 +110,7 @@ def format_validation_error(source: str, error: ValidationError, prefix: str = "
     for item in error.errors(include_url=False):
         loc = ".".join(str(part) for part in ((prefix,) if prefix else ()) + tuple(item["loc"]))
         source_here = next((f"--set {text}" for text in reversed(overrides or [])
-                            if _sets(text, loc)), source)
+                            if covers(override_key(text)[0], loc)), source)
         if item["type"] == "extra_forbidden":
             message = "unknown key"
         elif item["type"] == "missing":
@@ -112,8 +122,3 @@ def format_validation_error(source: str, error: ValidationError, prefix: str = "
         lines.append(f"{source_here}: {loc or '(top level)'}: {message}")
     return "; ".join(lines[:3]) + (f" (and {len(lines) - 3} more)" if len(lines) > 3 else "")
 
-
-def _sets(override: str, loc: str) -> bool:
-    """Whether the override `KEY=VALUE` (or `KEY+=VALUE`) set the value at `loc` or above it."""
-    key = override.partition("=")[0].strip().removesuffix("+")
-    return bool(key) and (loc == key or loc.startswith(key + "."))

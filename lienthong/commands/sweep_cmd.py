@@ -16,6 +16,7 @@ from lienthong.commands.sim_options import (
 )
 from lienthong.errors import UserError
 from lienthong.executors import add_executor_options
+from topology.scenario_file import covers, override_key
 
 if TYPE_CHECKING:
     from lienthong.results import Saturation, SweepPoint
@@ -64,8 +65,7 @@ def vary_of(args: argparse.Namespace) -> tuple[str, list[str]]:
                         "at a time")
     key, values = parse_vary(args.vary[0])
     for text in args.overrides:
-        other = text.partition("=")[0].strip().removesuffix("+")
-        if other == key or other.startswith(key + "."):  # --vary would overwrite it
+        if covers(key, override_key(text)[0]):  # --vary would overwrite it
             raise UserError(f"--set {text} and --vary {args.vary[0]} both set {key}: give one")
     return key, values
 
