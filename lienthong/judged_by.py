@@ -15,28 +15,31 @@ from lienthong.results import SimulationSummary
 from lienthong.scenario import Scenario
 
 
+def _against_counts(summary: SimulationSummary, period: str, documents: int, deliveries: int,
+                    note: str) -> str:
+    """The national axis's simulated counts against published ones, each with its error."""
+    national = summary.national_axis
+    return (f"judged by the published national-axis counts {period}: documents "
+            f"{national.documents:,.0f} vs {documents:,} "
+            f"({100 * (national.documents / documents - 1):+.2f}%), deliveries "
+            f"{national.deliveries:,.0f} vs {deliveries:,} "
+            f"({100 * (national.deliveries / deliveries - 1):+.2f}%); {note}")
+
+
 def _baseline_2019(scenario: Scenario, summary: SimulationSummary) -> str:
     from sim.demand_fit import PUBLISHED_DELIVERIES, PUBLISHED_DOCUMENTS
 
-    national = summary.national_axis
-    return (f"judged by the published national-axis counts (12 Mar - 30 Sep 2019): documents "
-            f"{national.documents:,.0f} vs {PUBLISHED_DOCUMENTS:,} "
-            f"({100 * (national.documents / PUBLISHED_DOCUMENTS - 1):+.2f}%), deliveries "
-            f"{national.deliveries:,.0f} vs {PUBLISHED_DELIVERIES:,} "
-            f"({100 * (national.deliveries / PUBLISHED_DELIVERIES - 1):+.2f}%); fitted targets, "
-            "so this checks the fit, it does not validate a prediction")
+    return _against_counts(summary, "(12 Mar - 30 Sep 2019)", PUBLISHED_DOCUMENTS,
+                           PUBLISHED_DELIVERIES, "fitted targets, so this checks the fit, it "
+                           "does not validate a prediction")
 
 
 def _mid_2022(scenario: Scenario, summary: SimulationSummary) -> str:
     from sim.holdout import JULY_2022_RECEIVED, JULY_2022_SENT
 
-    national = summary.national_axis
-    return (f"judged by the published national-axis counts of July 2022: documents "
-            f"{national.documents:,.0f} vs {JULY_2022_SENT:,} "
-            f"({100 * (national.documents / JULY_2022_SENT - 1):+.2f}%), deliveries "
-            f"{national.deliveries:,.0f} vs {JULY_2022_RECEIVED:,} "
-            f"({100 * (national.deliveries / JULY_2022_RECEIVED - 1):+.2f}%); fitted targets "
-            "(the hold-out, Jan-Jul 2022: lienthong demand-fit mid-2022)")
+    return _against_counts(summary, "of July 2022", JULY_2022_SENT, JULY_2022_RECEIVED,
+                           "fitted targets (the hold-out, Jan-Jul 2022: lienthong demand-fit "
+                           "mid-2022)")
 
 
 def _mmc(scenario: Scenario, summary: SimulationSummary) -> str:
