@@ -30,8 +30,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from axis.store.base import StoreError
@@ -136,15 +137,23 @@ class SqliteCommitter(Batcher):
         conn = self._conn
         self._begin_blocking()
         results, replayed = self._apply(conn, fns)
-        if replayed:
-            return results
+        if not replayed:
+            with self._committed():
+                pass
+        return results
+
+    @contextmanager
+    def _committed(self) -> Iterator[None]:
+        """The open transaction's last statements: `COMMIT` after the block; on any failure
+        (an exception, a cancellation) roll back what is still open and re-raise."""
+        conn = self._conn
         try:
+            yield
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return results
 
     def _begin_blocking(self) -> None:
         """`BEGIN IMMEDIATE` on the helper thread, waiting for the write lock if another
@@ -174,7 +183,7 @@ class SqliteCommitter(Batcher):
         conn = self._conn
         results: list[Any] = []
         self._begin_blocking()
-        try:
+        with self._committed():
             for fn in fns:
                 conn.execute("SAVEPOINT item")
                 try:
@@ -183,11 +192,6 @@ class SqliteCommitter(Batcher):
                     conn.execute("ROLLBACK TO item")
                     results.append(error)
                 conn.execute("RELEASE item")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
         return results
 
     async def _shutdown(self) -> None:
